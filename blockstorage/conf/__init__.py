@@ -1,0 +1,37 @@
+"""Options of the block storage service (Cinder's names and groups), registered on import.
+
+Each module in ``_MODULES`` owns the options of one area and exposes ``list_opts()``;
+``list_opts()`` here is the ``novella.blockstorage`` namespace of oslo-config-generator.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from oslo_config import cfg
+
+from common.config import CONF
+
+_MODULES = (
+    "blockstorage.conf.api",
+    "blockstorage.conf.services",
+)
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    result: list[tuple[str, list[cfg.Opt]]] = []
+    for name in _MODULES:
+        result.extend(importlib.import_module(name).list_opts())
+    return result
+
+
+def _register() -> None:
+    for group, opts in list_opts():
+        CONF.register_opts(opts, group=None if group == "DEFAULT" else group)
+
+
+_register()
+# Cinder's daemons publish on their own exchange, as real Cinder does.
+CONF.set_default("control_exchange", "cinder")
+
+__all__ = ["CONF", "list_opts"]
