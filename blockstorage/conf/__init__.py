@@ -31,7 +31,14 @@ def _register() -> None:
 
 
 _register()
-# Cinder's daemons publish on their own exchange, as real Cinder does.
-CONF.set_default("control_exchange", "cinder")
 
-__all__ = ["CONF", "list_opts"]
+
+def set_service_defaults() -> None:
+    """Defaults that differ from Nova's; every cinder-* main() calls this before parsing.
+
+    Not done on import, so a process (or test run) that loads both services' options
+    keeps Nova's defaults for Nova's code.
+    """
+    CONF.set_default("control_exchange", "cinder")
+
+__all__ = ["CONF", "list_opts", "set_service_defaults"]
