@@ -14,7 +14,6 @@ from common.config import CONF
 
 _MODULES = (
     "blockstorage.conf.api",
-    "blockstorage.conf.services",
 )
 
 

@@ -1,0 +1,1 @@
+"""Service runtime: Service, Manager, periodic tasks, launcher."""

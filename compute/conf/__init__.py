@@ -14,7 +14,6 @@ from common.config import CONF
 
 _MODULES = (
     "compute.conf.api",
-    "compute.conf.services",
 )
 
 
