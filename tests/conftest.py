@@ -68,3 +68,26 @@ def fresh_database(tmp_path) -> Iterator[Callable[[str], str]]:
     yield make
     for kind, name in created:
         _drop_database(kind, name)
+
+
+def _rabbitmqctl(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def rabbit_vhost_url() -> Iterator[str]:
+    """A transport URL on a fresh RabbitMQ vhost of its own, deleted afterwards.
+
+    Daemons use Nova's fixed queue names (``conductor``, ``scheduler``...), so tests that
+    start daemons get a vhost each instead of sharing queues with other tests.
+    """
+    vhost = f"novella-test-{uuid.uuid4().hex[:10]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    base = RABBIT_URL.rstrip("/")
+    try:
+        yield f"{base}/{vhost}"
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
