@@ -1,0 +1,25 @@
+"""Client side of cinder-volume's RPC API (one backend: ``cinder-volume.<host>@<backend>``).
+
+API version history:
+
+1.0 - initial (volume operations arrive with block storage)
+"""
+
+from __future__ import annotations
+
+from common import rpc
+from common.config import CONF
+from common.objects.serializer import ObjectSerializer
+
+TOPIC = "cinder-volume"
+
+
+class VolumeAPI:
+    VERSION = "1.0"
+
+    def __init__(self, transport: rpc.Transport | None = None) -> None:
+        target = rpc.Target(topic=TOPIC, version="1.0")
+        self.client = rpc.RPCClient(
+            transport or rpc.get_transport(), target, serializer=ObjectSerializer(),
+            timeout=CONF.rpc_response_timeout,
+        )
