@@ -28,6 +28,8 @@ class Launcher:
     def _on_stop(self, signum: int, frame: Any) -> None:
         LOG.info("caught %s, stopping", signal.Signals(signum).name)
         self._stop.set()
+        for service in self.services:
+            service.request_stop()
 
     def _on_hup(self, signum: int, frame: Any) -> None:
         self._reload.set()
@@ -45,7 +47,12 @@ class Launcher:
             for service in self.services:
                 if self._stop.is_set():
                     break
-                service.start()
+                try:
+                    service.start()
+                except Exception:
+                    if self._stop.is_set():
+                        break  # interrupted while waiting for a peer: a clean stop
+                    raise
                 started.append(service)
             while not self._stop.is_set():
                 self._stop.wait(0.5)

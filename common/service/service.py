@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -99,6 +98,10 @@ class Service:
         self.manager.cleanup_host()
         LOG.info("%s on %s stopped", self.binary, self.host)
 
+    def request_stop(self) -> None:
+        """Called from a signal handler: make any start-up wait give up."""
+        self._stop.set()
+
     def reset(self) -> None:
         self.manager.reset()
 
@@ -111,10 +114,9 @@ class Service:
             try:
                 return self._get_or_create(ctxt)
             except rpc.MessagingTimeout:
-                if self._stop.is_set():
-                    raise
                 LOG.warning("no answer from the conductor yet; retrying in %.0fs", delay)
-                time.sleep(delay)
+                if self._stop.wait(delay):
+                    raise
                 delay = min(delay * 2, 30.0)
 
     def _get_or_create(self, ctxt: Any) -> Any:
