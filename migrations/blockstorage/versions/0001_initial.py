@@ -1,0 +1,46 @@
+"""The cinder database's first table: services (one row per cinder-* daemon and host).
+
+``deleted`` is Nova's integer (0 or the row's id), not Cinder's boolean, so that the
+unique constraint on (host, binary, deleted) can hold; see blockstorage/db/models.py.
+
+Revision ID: 0001
+Revises:
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "services",
+        sa.Column("created_at", sa.DateTime),
+        sa.Column("updated_at", sa.DateTime),
+        sa.Column("deleted_at", sa.DateTime),
+        sa.Column("deleted", sa.Integer, server_default="0"),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True, nullable=False),
+        sa.Column("uuid", sa.String(36)),
+        sa.Column("host", sa.String(255)),
+        sa.Column("binary", sa.String(255)),
+        sa.Column("topic", sa.String(255)),
+        sa.Column("report_count", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("disabled", sa.Boolean, server_default=sa.false()),
+        sa.Column("disabled_reason", sa.String(255)),
+        sa.Column("availability_zone", sa.String(255), server_default="nova"),
+        sa.Column("modified_at", sa.DateTime),
+        sa.Column("rpc_current_version", sa.String(36)),
+        sa.Column("object_current_version", sa.String(36)),
+        sa.Column("replication_status", sa.String(36), server_default="not-capable"),
+        sa.Column("active_backend_id", sa.String(255)),
+        sa.Column("frozen", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("cluster_name", sa.String(255)),
+        sa.UniqueConstraint("host", "binary", "deleted", name="uniq_services0host0binary0deleted"),
+        mysql_engine="InnoDB",
+        mysql_charset="utf8mb4",
+    )
+    op.create_index("services_uuid_idx", "services", ["uuid"], unique=True)
