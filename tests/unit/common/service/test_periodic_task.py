@@ -33,7 +33,7 @@ def test_due_tasks_run_and_failures_do_not_stop_the_others():
     tasks = Tasks()
     idle = tasks.run_periodic_tasks(None)
     assert sorted(tasks.calls) == ["broken", "fast"]
-    assert 0 < idle <= 0.05
+    assert 0 < idle <= 0.1  # never busy-loops below 0.1 s
     time.sleep(0.06)
     tasks.run_periodic_tasks(None)
     assert tasks.calls.count("fast") == 2 and tasks.calls.count("broken") == 2

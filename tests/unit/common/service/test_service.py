@@ -34,7 +34,7 @@ class fake_db_api:  # noqa: N801  (stands in for a DB API module)
 
     @staticmethod
     def service_create(ctxt, values):
-        row = {name: None for name in COMMON_SERVICE_FIELDS}
+        row = {name: None for name in FakeService.fields}
         row.update(values, id=len(ROWS) + 1, uuid=str(uuid.uuid4()), deleted=False,
                    disabled=False, report_count=values.get("report_count", 0))
         ROWS[row["id"]] = row
