@@ -1,0 +1,27 @@
+# Writing the configuration files of an all-in-one cloud.
+#
+# Expects NOVELLA_STATE_DIR, NOVELLA_TRANSPORT_URL, NOVELLA_HOST, NOVELLA_REPO.
+
+# write_service_conf <project> <file>: the part of nova.conf / cinder.conf that every
+# project shares; the project's own sections are appended by its configure_<project>.
+write_service_conf() {
+    local project=$1 file=$2
+    mkdir -p "$(dirname "$file")" "$NOVELLA_STATE_DIR"
+    {
+        printf '# Written by devstack-like/stack.sh; rewritten on every run.\n'
+        printf '[DEFAULT]\n'
+        printf 'host = %s\n' "$NOVELLA_HOST"
+        printf 'state_path = %s\n' "$NOVELLA_STATE_DIR"
+        printf 'transport_url = %s\n' "$NOVELLA_TRANSPORT_URL"
+        printf 'report_interval = %s\n' "${NOVELLA_REPORT_INTERVAL:-10}"
+        printf 'debug = %s\n' "${NOVELLA_DEBUG:-false}"
+        if [ -f "$NOVELLA_REPO/etc/$project/api-paste.ini" ]; then
+            printf 'api_paste_config = %s\n' "$NOVELLA_REPO/etc/$project/api-paste.ini"
+        fi
+        printf '\n[database]\n'
+        printf 'connection = sqlite:///%s\n' "$NOVELLA_STATE_DIR/$project.sqlite"
+        printf '\n[api]\n'
+        printf 'auth_strategy = noauth2\n'
+    } >"$file.tmp"
+    mv "$file.tmp" "$file"
+}

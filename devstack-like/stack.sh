@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Install Novella and start an all-in-one cloud on this machine (Debian 12).
+#
+# RabbitMQ on 127.0.0.1, SQLite databases under $NOVELLA_STATE_DIR, every daemon of
+# lib/daemons.sh in the background. Running it again restarts the cloud cleanly.
+# Settings: see stackrc.
+set -euo pipefail
+
+NOVELLA_SCRIPT=stack
+# shellcheck source=stackrc
+source "$(dirname "${BASH_SOURCE[0]}")/stackrc"
+cd "$NOVELLA_REPO"
+started=$SECONDS
+
+apt_install_missing "${NOVELLA_RUNTIME_PACKAGES[@]}"
+ensure_rabbitmq
+mkdir -p "$NOVELLA_STATE_DIR/run" "$NOVELLA_STATE_DIR/log"
+if [ "$NOVELLA_RABBITMQ_STARTED" = 1 ]; then
+    touch "$NOVELLA_STATE_DIR/run/rabbitmq.started-by-stack"
+fi
+ensure_venv
+
+# A second run restarts: stop what the previous run started before rewriting its config.
+stop_all_daemons
+
+# The daemons to run: enabled on this node, and present in this checkout.
+daemons=()
+readiness=()
+while read -r name ready; do
+    if daemon_available "$name"; then
+        daemons+=("$name")
+        readiness+=("$ready")
+    else
+        say "WARNING: bin/$name is not in this checkout; not starting it"
+    fi
+done < <(enabled_daemons)
+[ "${#daemons[@]}" -gt 0 ] || die "no daemon to start (NOVELLA_DAEMONS=${NOVELLA_DAEMONS:-})"
+
+projects=$(for name in "${daemons[@]}"; do daemon_project "$name"; done | sort -u)
+for project in $projects; do
+    "configure_$project"
+    "init_$project"
+done
+
+for name in "${daemons[@]}"; do
+    start_daemon "$name"
+done
+for i in "${!daemons[@]}"; do
+    wait_daemon_ready "${daemons[$i]}" "${readiness[$i]}"
+done
+
+say "all-in-one cloud up in $((SECONDS - started))s on host $NOVELLA_HOST"
+cat <<USAGE
+
+Novella is running. Daemons, logs and pid files:
+$(for name in "${daemons[@]}"; do
+    printf '  %-16s pid %-8s %s\n' "$name" "$(daemon_pid "$name")" \
+        "$NOVELLA_STATE_DIR/log/$name.log"
+done)
+
+Configuration: $(for project in $projects; do
+    printf '%s ' "$NOVELLA_CONF_DIR/$project/$project.conf"
+done)
+State (SQLite databases): $NOVELLA_STATE_DIR
+
+Try it:
+  source $NOVELLA_VENV/bin/activate
+  nova-manage --config-file $NOVA_CONF service list
+USAGE
+if [[ " ${daemons[*]} " == *" nova-api "* ]]; then
+    printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8774/v2.1/servers\n'
+fi
+if [[ " ${daemons[*]} " == *" cinder-api "* ]]; then
+    printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8776/v3/admin/volumes\n'
+fi
+printf '\nStop it: %s/devstack-like/unstack.sh\n' "$NOVELLA_REPO"
