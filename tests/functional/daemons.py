@@ -39,14 +39,15 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
 class Daemon:
     """One daemon process with its log file; stopped with SIGTERM at teardown."""
 
-    def __init__(self, name: str, config: Path, log_dir: Path, *extra: str) -> None:
+    def __init__(self, name: str, config: Path, log_dir: Path, *extra: str,
+                 env: dict[str, str] | None = None) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}-{int(time.time() * 1000)}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [script(name), "--config-file", str(config), *extra],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
 
     def log(self) -> str:

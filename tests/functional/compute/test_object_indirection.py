@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.functional.daemons import Daemon, run_cli, wait_for, write_config
@@ -14,9 +15,11 @@ from tests.functional.daemons import Daemon, run_cli, wait_for, write_config
 REPO = Path(__file__).resolve().parents[3]
 
 
+@pytest.mark.parametrize("runtime", ["native", "eventlet"])
 def test_remotable_methods_run_in_conductor_for_a_db_less_worker(
-    tmp_path, fresh_database, rabbit_vhost_url
+    runtime, tmp_path, fresh_database, rabbit_vhost_url
 ):
+    """The eventlet variant is the one CI run of the opt-in runtime (DESIGN §5)."""
     db_url = fresh_database("mysql")
     common = {"transport_url": rabbit_vhost_url, "report_interval": 1}
     conductor_conf = write_config(tmp_path / "conductor.conf", {
@@ -26,7 +29,8 @@ def test_remotable_methods_run_in_conductor_for_a_db_less_worker(
         "DEFAULT": {**common, "host": "probe-host", "rpc_response_timeout": 20},
     })
     assert run_cli("nova-manage", conductor_conf, "db", "sync").returncode == 0
-    conductor = Daemon("nova-conductor", conductor_conf, tmp_path)
+    env = {"NOVELLA_EVENTLET": "1" if runtime == "eventlet" else "0"}
+    conductor = Daemon("nova-conductor", conductor_conf, tmp_path, env=env)
     try:
         engine = sa.create_engine(db_url)
         wait_for(lambda: _row(engine, "nova-conductor"), timeout=30, what="conductor row")
@@ -51,6 +55,8 @@ def test_remotable_methods_run_in_conductor_for_a_db_less_worker(
         assert seen["sqlalchemy_imported"] is False
         assert seen["db_api_imported"] is False
         engine.dispose()
+        expected = "eventlet green" if runtime == "eventlet" else "native"
+        assert f"nova-conductor starting on {expected} threads" in conductor.log()
     finally:
         conductor.stop()
 
