@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from tests.functional.daemons import Daemon, run_cli, wait_for, write_config
@@ -55,3 +57,25 @@ def test_conductor_and_scheduler_up_then_down_after_sigterm(
     finally:
         for daemon in daemons:
             daemon.stop()
+
+
+def test_sighup_rereads_the_config_and_reconfigures_logging(
+    tmp_path, fresh_database, rabbit_vhost_url
+):
+    sections = {
+        "DEFAULT": {"transport_url": rabbit_vhost_url, "host": "ctl1", "debug": "false"},
+        "database": {"connection": fresh_database("sqlite")},
+    }
+    config = write_config(tmp_path / "nova.conf", sections)
+    assert run_cli("nova-manage", config, "db", "sync").returncode == 0
+    daemon = Daemon("nova-scheduler", config, tmp_path)
+    try:
+        wait_for(lambda: "is serving topic scheduler" in daemon.log(), 30, what="start")
+        assert " DEBUG " not in daemon.log()
+        sections["DEFAULT"]["debug"] = "true"
+        write_config(config, sections)
+        daemon.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "logging configured" in daemon.log(), 15, what="DEBUG after SIGHUP")
+        assert daemon.proc.poll() is None, "SIGHUP must not stop the daemon"
+    finally:
+        daemon.stop()
