@@ -27,6 +27,13 @@ rpc_opts = [
         min=1,
         help="Threads an RPC server dispatches incoming messages on.",
     ),
+    cfg.IntOpt(
+        "rpc_conn_pool_size",
+        default=30,
+        min=1,
+        help="Most broker connections a process publishes on at the same time; "
+        "publishers beyond that wait for a free connection.",
+    ),
 ]
 
 rabbit_opts = [
