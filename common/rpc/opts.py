@@ -59,6 +59,13 @@ rabbit_opts = [
         default=30.0,
         help="Longest wait in seconds between reconnection attempts.",
     ),
+    cfg.IntOpt(
+        "rabbit_transient_queues_ttl",
+        default=1800,
+        min=1,
+        help="Seconds an unused reply queue lives on the broker (x-expires) after its "
+        "process went away.",
+    ),
     cfg.BoolOpt(
         "amqp_durable_queues",
         default=True,

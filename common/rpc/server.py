@@ -29,6 +29,7 @@ from common.rpc.transport import (
     ConsumerThread,
     Transport,
     fanout_exchange,
+    reply_queue,
     topic_queue,
 )
 
@@ -203,7 +204,14 @@ class RPCServer:
             LOG.warning("Reply to %s lost: %s", envelope.get("method"), exc)
 
     def _publish_reply(self, reply_to: str, reply: dict[str, Any], deadline: float) -> None:
-        self.transport.publish("", reply_to, reply, persistent=False, deadline=deadline)
+        self.transport.publish(
+            "",
+            reply_to,
+            reply,
+            declare=(reply_queue(reply_to),),
+            persistent=False,
+            deadline=deadline,
+        )
 
     def _log_failure(self, envelope: dict[str, Any], exc: Exception) -> None:
         method = envelope.get("method")

@@ -102,6 +102,16 @@ def fanout_exchange(topic: str) -> kombu.Exchange:
     return kombu.Exchange(f"{topic}_fanout", "fanout", durable=False, auto_delete=False)
 
 
+def reply_queue(name: str) -> kombu.Queue:
+    """A process's reply queue. Not auto-deleted and declared by repliers too, so a
+    reply sent while the caller reconnects waits for it; x-expires removes it once
+    its process is gone."""
+    ttl_ms = _rabbit_conf().rabbit_transient_queues_ttl * 1000
+    return kombu.Queue(
+        name, durable=False, auto_delete=False, queue_arguments={"x-expires": ttl_ms}
+    )
+
+
 def _close_quietly(conn: kombu.Connection, clean: bool) -> None:
     try:
         if clean:
@@ -281,7 +291,7 @@ class ReplyWaiter:
         self._consumer.first_attempt_done.wait(CONNECT_TIMEOUT * 2)
 
     def _queues(self) -> list[kombu.Queue]:
-        return [kombu.Queue(self.queue_name, durable=False, auto_delete=True)]
+        return [reply_queue(self.queue_name)]
 
     def expect(self, msg_id: str) -> Future:
         future: Future = Future()
