@@ -1,6 +1,7 @@
 """Options of the WSGI server and API pipeline."""
 
 from oslo_config import cfg
+from oslo_policy import opts as policy_opts
 
 wsgi_opts = [
     cfg.StrOpt(
@@ -29,14 +30,9 @@ wsgi_opts = [
     ),
 ]
 
-policy_opts = [
-    cfg.StrOpt(
-        "policy_file",
-        default="policy.yaml",
-        help="Operator overrides of the default policy rules (oslo.policy syntax).",
-    ),
-]
-
 
 def list_opts():
-    return [("wsgi", wsgi_opts), ("oslo_policy", policy_opts)]
+    # [oslo_policy] is oslo.policy's own group (policy_file, enforce_scope, ...):
+    # listing its options here, rather than look-alikes, lets the Enforcer register
+    # them again on the same CONF without a duplicate-option error.
+    return [("wsgi", wsgi_opts), *policy_opts.list_opts()]

@@ -1,0 +1,26 @@
+"""The Block Storage API v3 application: the route table and its paste factory.
+
+Every v3 resource is one entry of :data:`ROUTES` (path, then method -> (controller
+class, action)).  Paths are relative to ``/v3/{project_id}``: at microversion 3.0 the
+project id is part of every URL, as in Cinder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blockstorage.api import api_version
+from common.wsgi.router import PROJECT_ID_REQUIRED, APIRouter, RouteTable
+
+ROUTES: list[Any] = []
+
+
+def build_router(routes: RouteTable | None = None) -> APIRouter:
+    return APIRouter(
+        ROUTES if routes is None else routes, api_version.VERSION_INFO, PROJECT_ID_REQUIRED
+    )
+
+
+def app_factory(global_conf: dict[str, str], **local_conf: str) -> APIRouter:
+    """paste ``app_factory`` of ``[app:apiv3]``."""
+    return build_router()
