@@ -68,9 +68,10 @@ Try it:
   nova-manage --config-file $NOVA_CONF service list
 USAGE
 if [[ " ${daemons[*]} " == *" nova-api "* ]]; then
-    printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8774/v2.1/servers\n'
+    printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8774/v2.1/\n'
 fi
 if [[ " ${daemons[*]} " == *" cinder-api "* ]]; then
-    printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8776/v3/admin/volumes\n'
+    printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8776/v3/\n'
 fi
-printf '\nStop it: %s/devstack-like/unstack.sh\n' "$NOVELLA_REPO"
+printf '\nStop it: NOVELLA_STATE_DIR=%s %s/devstack-like/unstack.sh\n' \
+    "$NOVELLA_STATE_DIR" "$NOVELLA_REPO"

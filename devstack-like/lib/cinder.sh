@@ -1,8 +1,8 @@
-# Cinder (block storage): its configuration file and its database. Expects CINDER_CONF.
+# Cinder (block storage): its configuration file and its database.
+# Cinder keeps auth_strategy in [DEFAULT] (Nova has it in [api]).
 
 configure_cinder() {
-    write_service_conf cinder "$CINDER_CONF"
-    say "wrote $CINDER_CONF"
+    write_service_conf cinder "$CINDER_CONF" yes 'auth_strategy = noauth2'
 }
 
 init_cinder() {

@@ -3,17 +3,21 @@
 # Each daemon runs in the background from the virtualenv, detached from the terminal
 # (its own session), with its output in $NOVELLA_STATE_DIR/log/<name>.log and its pid in
 # $NOVELLA_STATE_DIR/run/<name>.pid. The project (nova or cinder) and so the config file
-# come from the name's prefix. Expects NOVELLA_STATE_DIR, NOVA_CONF and CINDER_CONF.
+# come from the name's prefix. Expects NOVELLA_STATE_DIR, NOVA_CONF, NOVA_CPU_CONF and
+# CINDER_CONF.
 
 # The one list: add a daemon with one line (name, then how stack.sh tells it is ready).
 #   service  it shows "up" in `<project>-manage service list` (RPC services)
 #   port:N   it accepts TCP connections on 127.0.0.1:N (APIs)
 # Started in this order; NOVELLA_DAEMONS="a b" limits a node to some of them.
 NOVELLA_DAEMON_TABLE=(
-    "nova-conductor  service"
-    "nova-scheduler  service"
-    "nova-api        port:8774"
-    "cinder-api      port:8776"
+    "nova-conductor    service"
+    "nova-scheduler    service"
+    "nova-compute      service"
+    "nova-api          port:8774"
+    "cinder-scheduler  service"
+    "cinder-volume     service"
+    "cinder-api        port:8776"
 )
 
 # Print "name readiness" for each daemon to run on this node, in start order.
@@ -31,10 +35,12 @@ daemon_project() {
     printf '%s\n' "${1%%-*}"
 }
 
+# The config file a daemon (or a nova-manage / cinder-manage command) is given.
 daemon_config() {
-    case "$(daemon_project "$1")" in
-    nova) printf '%s\n' "$NOVA_CONF" ;;
-    cinder) printf '%s\n' "$CINDER_CONF" ;;
+    case "$1" in
+    nova-compute) printf '%s\n' "$NOVA_CPU_CONF" ;;
+    nova-*) printf '%s\n' "$NOVA_CONF" ;;
+    cinder-*) printf '%s\n' "$CINDER_CONF" ;;
     *) die "no configuration file known for $1" ;;
     esac
 }
@@ -97,16 +103,21 @@ stop_daemon() {
     rm -f "$(daemon_pidfile "$name")"
 }
 
-# Stop every daemon that has a pid file, whether or not it is still in the table.
+# Stop every daemon that has a pid file, in the reverse of the table's start order (APIs
+# and workers before the conductor); daemons no longer in the table go first.
 stop_all_daemons() {
-    local pidfile name names=()
+    local pidfile entry name ordered=() known=" "
+    for entry in "${NOVELLA_DAEMON_TABLE[@]}"; do
+        read -r name _ <<<"$entry"
+        known+="$name "
+        [ -e "$(daemon_pidfile "$name")" ] && ordered=("$name" "${ordered[@]}")
+    done
     for pidfile in "$NOVELLA_STATE_DIR"/run/*.pid; do
         [ -e "$pidfile" ] || continue
         name=$(basename "$pidfile" .pid)
-        names=("$name" "${names[@]}")
+        [[ "$known" == *" $name "* ]] || ordered=("$name" "${ordered[@]}")
     done
-    # Reverse start order: the APIs go first, the conductor last.
-    for name in "${names[@]}"; do
+    for name in "${ordered[@]}"; do
         stop_daemon "$name"
     done
 }
@@ -116,7 +127,7 @@ service_is_up() {
     local name=$1 project host
     project=$(daemon_project "$name")
     host=$(hostname)
-    "$NOVELLA_VENV/bin/$project-manage" --config-file "$(daemon_config "$name")" \
+    "$NOVELLA_VENV/bin/$project-manage" --config-file "$(daemon_config "$project-manage")" \
         service list 2>/dev/null </dev/null |
         grep -w -- "$name" | grep -w -- "$host" | grep -q -i -E '(^|[^a-z])up([^a-z]|$)|:-\)'
 }

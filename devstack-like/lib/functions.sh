@@ -95,10 +95,12 @@ ensure_venv() {
     fi
     say "installing Python dependencies into $NOVELLA_VENV (pip install -e '.[test]')"
     rm -f "$stamp"
-    (
-        cd "$NOVELLA_REPO"
-        PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
-            "$NOVELLA_VENV/bin/python" -m pip install -q -e '.[test]' </dev/null
-    ) || die "pip install -e '.[test]' failed (see above)"
+    # The build backend's warnings are noise on success; the whole output shows on failure.
+    if ! (cd "$NOVELLA_REPO" && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+        "$NOVELLA_VENV/bin/python" -m pip install -q -e '.[test]' \
+        </dev/null >"$NOVELLA_VENV/pip-install.log" 2>&1); then
+        cat "$NOVELLA_VENV/pip-install.log" >&2
+        die "pip install -e '.[test]' failed (output above, kept in $NOVELLA_VENV/pip-install.log)"
+    fi
     printf '%s\n' "$wanted" >"$stamp"
 }

@@ -1,8 +1,13 @@
-# Nova (compute): its configuration file and its database. Expects NOVA_CONF.
+# Nova (compute): its configuration files and its database.
+#
+# NOVA_CONF serves the control plane (API, conductor, scheduler). nova-compute reads
+# NOVA_CPU_CONF, which has no [database] section: a worker reaches the database only
+# through nova-conductor, as on a real compute node.
 
 configure_nova() {
-    write_service_conf nova "$NOVA_CONF"
-    say "wrote $NOVA_CONF"
+    write_service_conf nova "$NOVA_CONF" yes
+    printf '\n[api]\nauth_strategy = noauth2\n' >>"$NOVA_CONF"
+    write_service_conf nova "$NOVA_CPU_CONF" no
 }
 
 init_nova() {
