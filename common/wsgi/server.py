@@ -145,6 +145,7 @@ class WSGIServer:
         signal.signal(signal.SIGHUP, worker.request_reload)
         code = worker.run()
         self.socket.close()
+        LOG.info("%s stopped", self.name)
         return code
 
     # -- multi-process ----------------------------------------------------------------
