@@ -122,7 +122,7 @@ class _CallContext:
                     routing_key,
                     envelope,
                     declare=(queue,),
-                    expiration=timeout,
+                    expiration=max(0.001, deadline - time.monotonic()),
                     deadline=deadline,
                 )
                 reply = future.result(timeout=max(0.0, deadline - time.monotonic()))

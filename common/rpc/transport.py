@@ -193,7 +193,8 @@ class ConsumerThread(threading.Thread):
 
     ``make_queues`` is called on every (re)connection so that queues the broker lost
     (auto-delete, exclusive, or everything after a restart) are declared again.
-    ``on_message(body, message)`` runs on this thread and must be quick.
+    ``on_message(body, message)`` runs on this thread and must be quick. With
+    ``delete_on_stop`` the queues are deleted when the thread is stopped.
     """
 
     def __init__(
@@ -202,8 +203,10 @@ class ConsumerThread(threading.Thread):
         name: str,
         make_queues: Callable[[], list[kombu.Queue]],
         on_message: Callable[[Any, kombu.Message], None],
+        delete_on_stop: bool = False,
     ) -> None:
         super().__init__(name=name, daemon=True)
+        self._delete_on_stop = delete_on_stop
         self._transport = transport
         self._make_queues = make_queues
         self._on_message = on_message
@@ -237,6 +240,9 @@ class ConsumerThread(threading.Thread):
                 self.first_attempt_done.set()
                 self._drain(conn)
                 consumer.cancel()
+                if self._delete_on_stop:
+                    for queue_ in consumer.queues:
+                        queue_.delete()
                 clean = True
             except Exception as exc:  # whatever happened, this thread must live on
                 self.consuming.clear()
@@ -285,7 +291,11 @@ class ReplyWaiter:
         self._lock = threading.Lock()
         self._waiting: dict[str, Future] = {}
         self._consumer = ConsumerThread(
-            transport, f"rpc-reply-{self.queue_name[6:14]}", self._queues, self._on_reply
+            transport,
+            f"rpc-reply-{self.queue_name[6:14]}",
+            self._queues,
+            self._on_reply,
+            delete_on_stop=True,
         )
         self._consumer.start()
         self._consumer.first_attempt_done.wait(CONNECT_TIMEOUT * 2)

@@ -198,6 +198,7 @@ def test_call_times_out_and_is_not_run_later(bus):
     with pytest.raises(rpc.MessagingTimeout):
         client.call(RequestContext(), "remember", value="too late")
     assert 1 <= time.monotonic() - started < 5
+    time.sleep(0.5)  # the message's TTL counts from when the broker queued it
 
     manager = Manager("host1")
     bus.server("host1", manager)
@@ -349,3 +350,18 @@ def test_running_server_reconnects_and_serves_new_calls(bus):
     )
     bus.client().prepare(fanout=True).cast(RequestContext(), "remember", value="fanout after")
     assert manager.wait_for(1, 10)
+
+
+def test_idle_connections_survive_on_heartbeats(bus, caplog):
+    CONF.set_override("heartbeat_timeout_threshold", 2, "oslo_messaging_rabbit")
+    manager = Manager("host1")
+    server = bus.server("host1", manager)
+    client = bus.client()
+    assert client.call(RequestContext(), "echo", value=1)["value"] == 1
+    caplog.set_level(logging.WARNING, logger="common.rpc")
+
+    time.sleep(9)  # the broker drops a connection silent for two heartbeat periods
+
+    assert server.consuming
+    assert client.call(RequestContext(), "echo", value=2)["value"] == 2
+    assert [r.getMessage() for r in caplog.records] == []
