@@ -32,7 +32,7 @@ PY
 )
 if [ -n "$missing" ]; then
     echo "generate-config-samples: option namespaces not installed: $missing" >&2
-    echo "generate-config-samples: run: $repo/.venv/bin/pip install -e '$repo[test]'" >&2
+    echo "generate-config-samples: run: $repo/.venv/bin/pip install -e '${repo}[test]'" >&2
     exit 1
 fi
 

@@ -90,7 +90,8 @@ stop_daemon() {
     if pid=$(daemon_pid "$name"); then
         say "stopping $name (pid $pid)"
         kill -TERM "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do
+        # daemon_pid, not kill -0: a zombie nobody reaped yet counts as gone.
+        while daemon_pid "$name" >/dev/null; do
             if [ "$waited" -ge "$timeout" ]; then
                 say "$name did not exit ${timeout}s after SIGTERM; sending SIGKILL"
                 kill -KILL "$pid" 2>/dev/null || true
@@ -124,9 +125,8 @@ stop_all_daemons() {
 
 # True when `<project>-manage service list` shows <name> on this host as up.
 service_is_up() {
-    local name=$1 project host
+    local name=$1 project host=$NOVELLA_HOST
     project=$(daemon_project "$name")
-    host=$(hostname)
     "$NOVELLA_VENV/bin/$project-manage" --config-file "$(daemon_config "$project-manage")" \
         service list 2>/dev/null </dev/null |
         grep -w -- "$name" | grep -w -- "$host" | grep -q -i -E '(^|[^a-z])up([^a-z]|$)|:-\)'
