@@ -14,6 +14,7 @@ _postgresql_answers() {
 
 ensure_postgresql() {
     local version
+    _postgresql_answers && return 0
     version=$(_postgresql_version)
     [ -n "$version" ] || die "PostgreSQL is installed but has no cluster under /etc/postgresql"
     if ! port_open 5432; then
