@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
+from sqlalchemy import event, pool
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,6 +89,9 @@ def create_engine(
     if backend == "sqlite":
         connect_args["check_same_thread"] = False
         connect_args["timeout"] = sqlite_busy_timeout
+        if parsed.database in (None, "", ":memory:"):
+            # An in-memory database lives in its connection: share one (tests only).
+            engine_args["poolclass"] = pool.StaticPool
     else:
         if max_pool_size is not None:
             engine_args["pool_size"] = max_pool_size

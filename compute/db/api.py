@@ -106,6 +106,7 @@ def service_get_by_host_and_binary(ctxt: RequestContext, host: str, binary: str)
 
 @retry_on_db_error
 def service_get_by_host_and_topic(ctxt: RequestContext, host: str, topic: str) -> models.Service:
+    """The enabled service consuming ``topic`` on ``host`` (disabled ones do not count)."""
     with get_facade().reader() as session:
         stmt = _service_query(ctxt).where(
             models.Service.host == host,
