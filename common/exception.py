@@ -111,7 +111,9 @@ class UnsupportedObjectError(NovellaException):
 
 
 class IncompatibleObjectVersion(NovellaException):
-    msg_fmt = "Version %(objver)s of %(objname)s is not supported, supported version is %(supported)s"
+    msg_fmt = (
+        "Version %(objver)s of %(objname)s is not supported, supported version is %(supported)s"
+    )
 
 
 class DBNotConfigured(NovellaException):

@@ -26,8 +26,9 @@ def _create_database(kind: str, name: str, tmp_path) -> str:
     import sqlalchemy as sa
 
     admin = MYSQL_ADMIN if kind == "mysql" else PG_ADMIN
-    engine = sa.create_engine(admin + ("/" if kind == "mysql" else "/postgres"),
-                              isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(
+        admin + ("/" if kind == "mysql" else "/postgres"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
         if kind == "mysql":
             conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
@@ -43,8 +44,9 @@ def _drop_database(kind: str, name: str) -> None:
     import sqlalchemy as sa
 
     admin = MYSQL_ADMIN if kind == "mysql" else PG_ADMIN
-    engine = sa.create_engine(admin + ("/" if kind == "mysql" else "/postgres"),
-                              isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(
+        admin + ("/" if kind == "mysql" else "/postgres"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
         if kind == "mysql":
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))

@@ -14,5 +14,7 @@ from common.service.service import Service
 
 def main(argv: Sequence[str] | None = None) -> int:
     prepare(argv, "cinder-scheduler")
-    server = Service("cinder-scheduler", rpcapi.TOPIC, SchedulerManager(), service_record_cls=objects.Service)
+    server = Service(
+        "cinder-scheduler", rpcapi.TOPIC, SchedulerManager(), service_record_cls=objects.Service
+    )
     return launch([server], "cinder-scheduler")

@@ -14,5 +14,7 @@ from common.service.service import Service
 
 def main(argv: Sequence[str] | None = None) -> int:
     prepare(argv, "cinder-volume")
-    server = Service("cinder-volume", rpcapi.TOPIC, VolumeManager(), service_record_cls=objects.Service)
+    server = Service(
+        "cinder-volume", rpcapi.TOPIC, VolumeManager(), service_record_cls=objects.Service
+    )
     return launch([server], "cinder-volume")

@@ -12,9 +12,7 @@ from oslo_config import cfg
 
 from common.config import CONF
 
-_MODULES = (
-    "blockstorage.conf.api",
-)
+_MODULES = ("blockstorage.conf.api",)
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
@@ -39,5 +37,6 @@ def set_service_defaults() -> None:
     keeps Nova's defaults for Nova's code.
     """
     CONF.set_default("control_exchange", "cinder")
+
 
 __all__ = ["CONF", "list_opts", "set_service_defaults"]

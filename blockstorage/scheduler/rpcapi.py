@@ -20,6 +20,8 @@ class SchedulerAPI:
     def __init__(self, transport: rpc.Transport | None = None) -> None:
         target = rpc.Target(topic=TOPIC, version="1.0")
         self.client = rpc.RPCClient(
-            transport or rpc.get_transport(), target, serializer=ObjectSerializer(),
+            transport or rpc.get_transport(),
+            target,
+            serializer=ObjectSerializer(),
             timeout=CONF.rpc_response_timeout,
         )

@@ -34,8 +34,14 @@ class IndirectionAPI(Protocol):
     ) -> tuple[dict[str, Any], Any]: ...
 
     def object_class_action(
-        self, context: Any, objname: str, namespace: str, objmethod: str, objver: str,
-        args: tuple, kwargs: dict,
+        self,
+        context: Any,
+        objname: str,
+        namespace: str,
+        objmethod: str,
+        objver: str,
+        args: tuple,
+        kwargs: dict,
     ) -> Any: ...
 
 
@@ -81,9 +87,7 @@ def remotable(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise exception.OrphanedObjectError(method=fn.__name__, objtype=self.obj_name())
         if self.indirection_api is None:
             return fn(self, ctxt, *args, **kwargs)
-        updates, result = self.indirection_api.object_action(
-            ctxt, self, fn.__name__, args, kwargs
-        )
+        updates, result = self.indirection_api.object_action(ctxt, self, fn.__name__, args, kwargs)
         changed = updates.pop("obj_what_changed", None)
         for name, value in updates.items():
             if name in self.fields:
@@ -105,8 +109,13 @@ def remotable_classmethod(fn: Callable[..., Any]) -> classmethod:
             result = fn(cls, context, *args, **kwargs)
         else:
             result = cls.indirection_api.object_class_action(
-                context, cls.obj_name(), cls.OBJ_NAMESPACE, fn.__name__, cls.VERSION,
-                args, kwargs,
+                context,
+                cls.obj_name(),
+                cls.OBJ_NAMESPACE,
+                fn.__name__,
+                cls.VERSION,
+                args,
+                kwargs,
             )
         if isinstance(result, VersionedObject):
             result._context = context
@@ -271,11 +280,13 @@ class ObjectListBase(VersionedObject):
         return self.objects[index]
 
 
-def obj_make_list(context: Any, list_obj: ObjectListBase, item_cls: type, rows: list[Any],
-                  **extra: Any) -> ObjectListBase:
+def obj_make_list(
+    context: Any, list_obj: ObjectListBase, item_cls: type, rows: list[Any], **extra: Any
+) -> ObjectListBase:
     """Fill ``list_obj`` with objects built from DB rows by ``item_cls._from_db_object``."""
-    list_obj.objects = [item_cls._from_db_object(context, item_cls(context), row, **extra)
-                        for row in rows]
+    list_obj.objects = [
+        item_cls._from_db_object(context, item_cls(context), row, **extra) for row in rows
+    ]
     list_obj._context = context
     list_obj.obj_reset_changes()
     return list_obj

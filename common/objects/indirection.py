@@ -26,25 +26,53 @@ class ConductorIndirectionAPI:
 
     VERSION = "1.0"
 
-    def __init__(self, topic: str = "conductor", transport: rpc.Transport | None = None,
-                 timeout: int | None = None) -> None:
+    def __init__(
+        self,
+        topic: str = "conductor",
+        transport: rpc.Transport | None = None,
+        timeout: int | None = None,
+    ) -> None:
         target = rpc.Target(topic=topic, namespace="objects", version=self.VERSION)
         self.client = rpc.RPCClient(
-            transport or rpc.get_transport(), target, serializer=ObjectSerializer(),
+            transport or rpc.get_transport(),
+            target,
+            serializer=ObjectSerializer(),
             timeout=timeout,
         )
 
-    def object_action(self, context: Any, objinst: VersionedObject, objmethod: str,
-                      args: tuple, kwargs: dict) -> tuple[dict[str, Any], Any]:
-        reply = self.client.call(context, "object_action", objinst=objinst,
-                                 objmethod=objmethod, args=list(args), kwargs=kwargs)
+    def object_action(
+        self, context: Any, objinst: VersionedObject, objmethod: str, args: tuple, kwargs: dict
+    ) -> tuple[dict[str, Any], Any]:
+        reply = self.client.call(
+            context,
+            "object_action",
+            objinst=objinst,
+            objmethod=objmethod,
+            args=list(args),
+            kwargs=kwargs,
+        )
         return reply["updates"], reply["result"]
 
-    def object_class_action(self, context: Any, objname: str, namespace: str, objmethod: str,
-                            objver: str, args: tuple, kwargs: dict) -> Any:
-        return self.client.call(context, "object_class_action", objname=objname,
-                                namespace=namespace, objmethod=objmethod, objver=objver,
-                                args=list(args), kwargs=kwargs)
+    def object_class_action(
+        self,
+        context: Any,
+        objname: str,
+        namespace: str,
+        objmethod: str,
+        objver: str,
+        args: tuple,
+        kwargs: dict,
+    ) -> Any:
+        return self.client.call(
+            context,
+            "object_class_action",
+            objname=objname,
+            namespace=namespace,
+            objmethod=objmethod,
+            objver=objver,
+            args=list(args),
+            kwargs=kwargs,
+        )
 
 
 class ObjectIndirectionEndpoint:
@@ -52,8 +80,9 @@ class ObjectIndirectionEndpoint:
 
     target = rpc.Target(namespace="objects", version="1.0")
 
-    def object_action(self, ctxt: Any, objinst: VersionedObject, objmethod: str,
-                      args: list, kwargs: dict) -> dict[str, Any]:
+    def object_action(
+        self, ctxt: Any, objinst: VersionedObject, objmethod: str, args: list, kwargs: dict
+    ) -> dict[str, Any]:
         before = objinst.obj_clone()
         method = self._remotable(type(objinst), objmethod)
         result = method(objinst, *args, **kwargs)
@@ -67,8 +96,16 @@ class ObjectIndirectionEndpoint:
         updates["obj_what_changed"] = sorted(objinst.obj_what_changed())
         return {"updates": updates, "result": result}
 
-    def object_class_action(self, ctxt: Any, objname: str, namespace: str, objmethod: str,
-                            objver: str, args: list, kwargs: dict) -> Any:
+    def object_class_action(
+        self,
+        ctxt: Any,
+        objname: str,
+        namespace: str,
+        objmethod: str,
+        objver: str,
+        args: list,
+        kwargs: dict,
+    ) -> Any:
         objcls = ObjectRegistry.get(namespace, objname)
         if not is_compatible(objver, objcls.VERSION):
             raise exception.IncompatibleObjectVersion(

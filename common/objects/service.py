@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from common import exception
+from common.objects import fields
 from common.objects.base import (
     ObjectListBase,
     ObjectRegistry,
@@ -19,7 +20,6 @@ from common.objects.base import (
     remotable,
     remotable_classmethod,
 )
-from common.objects import fields
 from common.service import servicegroup
 
 COMMON_SERVICE_FIELDS: dict[str, fields.Field] = {

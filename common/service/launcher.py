@@ -43,8 +43,11 @@ class Launcher:
         """Start every service, block until told to stop, stop them; return 0."""
         from common import eventlet_runtime
 
-        LOG.info("%s starting on %s threads", self.name,
-                 "eventlet green" if eventlet_runtime.active() else "native")
+        LOG.info(
+            "%s starting on %s threads",
+            self.name,
+            "eventlet green" if eventlet_runtime.active() else "native",
+        )
         self.install_signal_handlers()
         started = []
         try:

@@ -71,7 +71,9 @@ class Service:
         target = rpc.Target(topic=self.topic, server=self.host)
         endpoints = [self.manager, *self.manager.additional_endpoints]
         self.rpcserver = rpc.RPCServer(
-            self._transport or rpc.get_transport(), target, endpoints,
+            self._transport or rpc.get_transport(),
+            target,
+            endpoints,
             serializer=self._serializer,
         )
         self.rpcserver.start()
@@ -125,8 +127,7 @@ class Service:
             return cls.get_by_host_and_binary(ctxt, self.host, self.binary)
         except exception.NotFound:
             pass
-        record = cls(ctxt, host=self.host, binary=self.binary, topic=self.topic,
-                     report_count=0)
+        record = cls(ctxt, host=self.host, binary=self.binary, topic=self.topic, report_count=0)
         try:
             record.create()
         except exception.Conflict:

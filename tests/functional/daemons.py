@@ -39,14 +39,17 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
 class Daemon:
     """One daemon process with its log file; stopped with SIGTERM at teardown."""
 
-    def __init__(self, name: str, config: Path, log_dir: Path, *extra: str,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, name: str, config: Path, log_dir: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}-{int(time.time() * 1000)}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [script(name), "--config-file", str(config), *extra],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
 
@@ -71,8 +74,9 @@ class Daemon:
         self._log.close()
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.5,
-             what: str = "condition") -> Any:
+def wait_for(
+    predicate: Callable[[], Any], timeout: float, interval: float = 0.5, what: str = "condition"
+) -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -83,8 +87,13 @@ def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.5
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
-def run_cli(name: str, config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    name: str, config: Path, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [script(name), "--config-file", str(config), *args],
-        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )

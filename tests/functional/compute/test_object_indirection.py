@@ -22,12 +22,19 @@ def test_remotable_methods_run_in_conductor_for_a_db_less_worker(
     """The eventlet variant is the one CI run of the opt-in runtime (DESIGN §5)."""
     db_url = fresh_database("mysql")
     common = {"transport_url": rabbit_vhost_url, "report_interval": 1}
-    conductor_conf = write_config(tmp_path / "conductor.conf", {
-        "DEFAULT": {**common, "host": "ctl1"}, "database": {"connection": db_url},
-    })
-    worker_conf = write_config(tmp_path / "worker.conf", {
-        "DEFAULT": {**common, "host": "probe-host", "rpc_response_timeout": 20},
-    })
+    conductor_conf = write_config(
+        tmp_path / "conductor.conf",
+        {
+            "DEFAULT": {**common, "host": "ctl1"},
+            "database": {"connection": db_url},
+        },
+    )
+    worker_conf = write_config(
+        tmp_path / "worker.conf",
+        {
+            "DEFAULT": {**common, "host": "probe-host", "rpc_response_timeout": 20},
+        },
+    )
     assert run_cli("nova-manage", conductor_conf, "db", "sync").returncode == 0
     env = {"NOVELLA_EVENTLET": "1" if runtime == "eventlet" else "0"}
     conductor = Daemon("nova-conductor", conductor_conf, tmp_path, env=env)
@@ -35,9 +42,17 @@ def test_remotable_methods_run_in_conductor_for_a_db_less_worker(
         engine = sa.create_engine(db_url)
         wait_for(lambda: _row(engine, "nova-conductor"), timeout=30, what="conductor row")
         probe = subprocess.run(
-            [sys.executable, "-m", "tests.functional.compute.worker_probe",
-             "--config-file", str(worker_conf)],
-            cwd=REPO, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "tests.functional.compute.worker_probe",
+                "--config-file",
+                str(worker_conf),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert probe.returncode == 0, probe.stderr + conductor.log()
         seen = json.loads(probe.stdout.strip().splitlines()[-1])
@@ -64,8 +79,10 @@ def test_remotable_methods_run_in_conductor_for_a_db_less_worker(
 def _row(engine, binary):
     with engine.connect() as conn:
         return conn.execute(
-            sa.text("SELECT * FROM services WHERE `binary` = :b AND deleted = 0"
-                    if engine.dialect.name == "mysql" else
-                    "SELECT * FROM services WHERE binary = :b AND deleted = 0"),
+            sa.text(
+                "SELECT * FROM services WHERE `binary` = :b AND deleted = 0"
+                if engine.dialect.name == "mysql"
+                else "SELECT * FROM services WHERE binary = :b AND deleted = 0"
+            ),
             {"b": binary},
         ).first()

@@ -27,16 +27,19 @@ def _states(config) -> dict[str, str]:
 def test_conductor_and_scheduler_up_then_down_after_sigterm(
     db_kind, tmp_path, fresh_database, rabbit_vhost_url
 ):
-    config = write_config(tmp_path / "nova.conf", {
-        "DEFAULT": {
-            "transport_url": rabbit_vhost_url,
-            "host": "ctl1",
-            "report_interval": 1,
-            "service_down_time": DOWN_TIME,
-            "graceful_shutdown_timeout": 5,
+    config = write_config(
+        tmp_path / "nova.conf",
+        {
+            "DEFAULT": {
+                "transport_url": rabbit_vhost_url,
+                "host": "ctl1",
+                "report_interval": 1,
+                "service_down_time": DOWN_TIME,
+                "graceful_shutdown_timeout": 5,
+            },
+            "database": {"connection": fresh_database(db_kind)},
         },
-        "database": {"connection": fresh_database(db_kind)},
-    })
+    )
     sync = run_cli("nova-manage", config, "db", "sync")
     assert sync.returncode == 0, sync.stderr
 
@@ -44,7 +47,8 @@ def test_conductor_and_scheduler_up_then_down_after_sigterm(
     try:
         wait_for(
             lambda: _states(config) == {"nova-conductor": "up", "nova-scheduler": "up"},
-            timeout=30, what="both services up",
+            timeout=30,
+            what="both services up",
         )
         for daemon in daemons:
             code, took = daemon.terminate(timeout=10)
@@ -52,7 +56,8 @@ def test_conductor_and_scheduler_up_then_down_after_sigterm(
             assert took < 10
         wait_for(
             lambda: _states(config) == {"nova-conductor": "down", "nova-scheduler": "down"},
-            timeout=DOWN_TIME + 10, what="both services down",
+            timeout=DOWN_TIME + 10,
+            what="both services down",
         )
     finally:
         for daemon in daemons:

@@ -11,11 +11,10 @@ import sys
 
 
 def main() -> int:
+    import compute.conf  # noqa: F401
     from common import config
     from common.context import get_admin_context
     from common.objects.indirection import use_conductor
-
-    import compute.conf  # noqa: F401
     from compute import objects
 
     config.parse_args(sys.argv, "nova")
@@ -23,27 +22,41 @@ def main() -> int:
     use_conductor()
     ctxt = get_admin_context()
 
-    service = objects.Service(ctxt, host="probe-host", binary="nova-compute",
-                              topic="compute", report_count=0)
+    service = objects.Service(
+        ctxt, host="probe-host", binary="nova-compute", topic="compute", report_count=0
+    )
     service.create()
-    created = {"id": service.id, "uuid": service.uuid, "changed": sorted(service.obj_what_changed())}
+    created = {
+        "id": service.id,
+        "uuid": service.uuid,
+        "changed": sorted(service.obj_what_changed()),
+    }
     service.report_count += 5
     service.disabled = True
     service.disabled_reason = "probe"
     service.save()
     fetched = objects.Service.get_by_host_and_binary(ctxt, "probe-host", "nova-compute")
     everything = objects.ServiceList.get_all(ctxt)
-    print(json.dumps({
-        "created": created,
-        "after_save": {"report_count": service.report_count,
-                       "updated_at": service.updated_at.isoformat() if service.updated_at else None,
-                       "changed": sorted(service.obj_what_changed())},
-        "fetched": {"id": fetched.id, "report_count": fetched.report_count,
-                    "disabled_reason": fetched.disabled_reason},
-        "listed_binaries": sorted(s.binary for s in everything),
-        "sqlalchemy_imported": "sqlalchemy" in sys.modules,
-        "db_api_imported": "compute.db.api" in sys.modules,
-    }))
+    print(
+        json.dumps(
+            {
+                "created": created,
+                "after_save": {
+                    "report_count": service.report_count,
+                    "updated_at": service.updated_at.isoformat() if service.updated_at else None,
+                    "changed": sorted(service.obj_what_changed()),
+                },
+                "fetched": {
+                    "id": fetched.id,
+                    "report_count": fetched.report_count,
+                    "disabled_reason": fetched.disabled_reason,
+                },
+                "listed_binaries": sorted(s.binary for s in everything),
+                "sqlalchemy_imported": "sqlalchemy" in sys.modules,
+                "db_api_imported": "compute.db.api" in sys.modules,
+            }
+        )
+    )
     return 0
 
 

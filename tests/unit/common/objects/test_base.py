@@ -8,8 +8,7 @@ import pytest
 
 from common import exception
 from common.context import RequestContext
-from common.objects import ObjectRegistry, VersionedObject, remotable, remotable_classmethod
-from common.objects import fields
+from common.objects import ObjectRegistry, VersionedObject, fields, remotable, remotable_classmethod
 from common.objects.indirection import ObjectIndirectionEndpoint
 
 FAKE_DB: dict[int, dict] = {}
@@ -106,7 +105,8 @@ class LoopbackIndirection:
         self.calls.append(objmethod)
         result = _run_without_indirection(
             lambda: self.endpoint.object_class_action(
-                context, objname, namespace, objmethod, objver, list(args), kwargs)
+                context, objname, namespace, objmethod, objver, list(args), kwargs
+            )
         )
         return VersionedObject.obj_from_primitive(result.obj_to_primitive(), context)
 

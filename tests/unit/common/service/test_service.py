@@ -35,8 +35,14 @@ class fake_db_api:  # noqa: N801  (stands in for a DB API module)
     @staticmethod
     def service_create(ctxt, values):
         row = {name: None for name in FakeService.fields}
-        row.update(values, id=len(ROWS) + 1, uuid=str(uuid.uuid4()), deleted=False,
-                   disabled=False, report_count=values.get("report_count", 0))
+        row.update(
+            values,
+            id=len(ROWS) + 1,
+            uuid=str(uuid.uuid4()),
+            deleted=False,
+            disabled=False,
+            report_count=values.get("report_count", 0),
+        )
         ROWS[row["id"]] = row
         return _Row(row)
 
@@ -84,8 +90,15 @@ def transport():
 def test_heartbeat_periodic_tasks_and_graceful_stop(transport):
     manager = SlowManager()
     topic = f"t-{uuid.uuid4().hex[:8]}"
-    service = Service("nova-test", topic, manager, service_record_cls=FakeService,
-                      report_interval=0.2, transport=transport, periodic_enable=True)
+    service = Service(
+        "nova-test",
+        topic,
+        manager,
+        service_record_cls=FakeService,
+        report_interval=0.2,
+        transport=transport,
+        periodic_enable=True,
+    )
     service.start()
     try:
         time.sleep(1.0)
@@ -98,7 +111,8 @@ def test_heartbeat_periodic_tasks_and_graceful_stop(transport):
         client = rpc.RPCClient(transport, rpc.Target(topic=topic, server="h1", version="1.0"))
         reply: list = []
         caller = threading.Thread(
-            target=lambda: reply.append(client.call(get_admin_context(), "slow", seconds=1.0)))
+            target=lambda: reply.append(client.call(get_admin_context(), "slow", seconds=1.0))
+        )
         caller.start()
         time.sleep(0.3)
     finally:
@@ -113,8 +127,15 @@ def test_heartbeat_periodic_tasks_and_graceful_stop(transport):
 
 def test_restart_reuses_the_service_row(transport):
     for _ in range(2):
-        service = Service("nova-test", "again", SlowManager(), service_record_cls=FakeService,
-                          report_interval=0.1, transport=transport, periodic_enable=False)
+        service = Service(
+            "nova-test",
+            "again",
+            SlowManager(),
+            service_record_cls=FakeService,
+            report_interval=0.1,
+            transport=transport,
+            periodic_enable=False,
+        )
         service.start()
         service.stop(graceful_timeout=1)
     assert len(ROWS) == 1
