@@ -7,6 +7,6 @@ configure_cinder() {
 
 init_cinder() {
     say "cinder-manage db sync"
-    "$NOVELLA_VENV/bin/cinder-manage" --config-file "$CINDER_CONF" db sync </dev/null ||
+    novella_cmd cinder-manage --config-file "$CINDER_CONF" db sync </dev/null ||
         die "cinder-manage db sync failed"
 }

@@ -1,8 +1,8 @@
 # The daemons of an all-in-one cloud, and how to start, stop and wait for them.
 #
-# Each daemon runs in the background from the virtualenv, detached from the terminal
-# (its own session), with its output in $NOVELLA_STATE_DIR/log/<name>.log and its pid in
-# $NOVELLA_STATE_DIR/run/<name>.pid. The project (nova or cinder) and so the config file
+# Each daemon runs in the background (bin/<name> through novella_cmd), detached from the
+# terminal (its own session), with its output in $NOVELLA_STATE_DIR/log/<name>.log and its
+# pid in $NOVELLA_STATE_DIR/run/<name>.pid. The project (nova or cinder) and so the config file
 # come from the name's prefix. Expects NOVELLA_STATE_DIR, NOVA_CONF, NOVA_CPU_CONF and
 # CINDER_CONF.
 
@@ -76,9 +76,10 @@ start_daemon() {
         say "$name already running (pid $pid)"
         return 0
     fi
-    [ -x "$NOVELLA_VENV/bin/$name" ] || die "$NOVELLA_VENV/bin/$name missing: reinstall the venv"
     printf '\n=== %s started by stack.sh\n' "$(date -u '+%Y-%m-%d %H:%M:%S')" >>"$log"
-    setsid "$NOVELLA_VENV/bin/$name" --config-file "$config" </dev/null >>"$log" 2>&1 &
+    # novella_cmd spelled out: setsid runs programs, not shell functions.
+    setsid "$NOVELLA_VENV/bin/python" "$NOVELLA_REPO/bin/$name" --config-file "$config" \
+        </dev/null >>"$log" 2>&1 &
     pid=$!
     printf '%s\n' "$pid" >"$(daemon_pidfile "$name")"
     say "started $name (pid $pid, log $log)"
@@ -127,7 +128,7 @@ stop_all_daemons() {
 service_is_up() {
     local name=$1 project host=$NOVELLA_HOST
     project=$(daemon_project "$name")
-    "$NOVELLA_VENV/bin/$project-manage" --config-file "$(daemon_config "$project-manage")" \
+    novella_cmd "$project-manage" --config-file "$(daemon_config "$project-manage")" \
         service list 2>/dev/null </dev/null |
         grep -w -- "$name" | grep -w -- "$host" | grep -q -i -E '(^|[^a-z])up([^a-z]|$)|:-\)'
 }

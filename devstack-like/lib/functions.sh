@@ -65,6 +65,14 @@ apt_install_missing() {
         --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" </dev/null
 }
 
+# novella_cmd <bin script> [arg]...: run the checkout's bin/<script> with the venv's Python,
+# so what runs is what is checked out, whether or not pyproject.toml lists the script yet.
+novella_cmd() {
+    local script=$1
+    shift
+    "$NOVELLA_VENV/bin/python" "$NOVELLA_REPO/bin/$script" "$@"
+}
+
 # Print the first python3 found with version >= NOVELLA_MIN_PYTHON.
 find_python() {
     local candidate

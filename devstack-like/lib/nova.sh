@@ -12,6 +12,6 @@ configure_nova() {
 
 init_nova() {
     say "nova-manage db sync"
-    "$NOVELLA_VENV/bin/nova-manage" --config-file "$NOVA_CONF" db sync </dev/null ||
+    novella_cmd nova-manage --config-file "$NOVA_CONF" db sync </dev/null ||
         die "nova-manage db sync failed"
 }

@@ -64,7 +64,8 @@ def pids(env: dict[str, str]) -> dict[str, int]:
 def service_list(env: dict[str, str], project: str) -> str:
     result = subprocess.run(
         [
-            str(Path(sys.prefix) / "bin" / f"{project}-manage"),
+            sys.executable,
+            str(REPO / "bin" / f"{project}-manage"),
             "--config-file",
             str(Path(env["NOVELLA_CONF_DIR"]) / project / f"{project}.conf"),
             "service",
