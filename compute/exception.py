@@ -39,7 +39,10 @@ class FlavorIdExists(Conflict):
 
 
 class FlavorAccessExists(Conflict):
-    msg_fmt = "Flavor access already exists for flavor %(flavor_id)s and project %(project_id)s combination."
+    msg_fmt = (
+        "Flavor access already exists for flavor %(flavor_id)s and project %(project_id)s "
+        "combination."
+    )
 
 
 class FlavorAccessNotFound(NotFound):
