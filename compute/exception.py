@@ -203,3 +203,11 @@ class InstanceResumeFailure(NovellaException):
 
 class ObjectActionError(common_exc.ObjectActionError):
     pass
+
+
+class SchedulerHostFilterNotFound(NotFound):
+    msg_fmt = "Scheduler Host Filter %(filter_name)s could not be found."
+
+
+class ClassNotFound(NotFound):
+    msg_fmt = "Class %(class_name)s could not be found: %(exception)s"

@@ -12,7 +12,7 @@ from oslo_config import cfg
 
 from common.config import CONF
 
-_MODULES = ("compute.conf.api",)
+_MODULES = ("compute.conf.api", "compute.conf.scheduler")
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
