@@ -211,3 +211,31 @@ class SchedulerHostFilterNotFound(NotFound):
 
 class ClassNotFound(NotFound):
     msg_fmt = "Class %(class_name)s could not be found: %(exception)s"
+
+
+class ImageNotAuthorized(Forbidden):
+    msg_fmt = "Not authorized for image %(image_id)s."
+
+
+class ImageBadRequest(Invalid):
+    msg_fmt = "Request of image %(image_id)s got BadRequest response: %(response)s"
+
+
+class ImageUnacceptable(Invalid):
+    msg_fmt = "Image %(image_id)s is unacceptable: %(reason)s"
+
+
+class ImageExists(Conflict):
+    msg_fmt = "Image with identifier %(image_id)s already exists."
+
+
+class ImageDeleteConflict(Conflict):
+    msg_fmt = "Conflict deleting image. Reason: %(reason)s."
+
+
+class GlanceConnectionFailed(common_exc.ServiceUnavailable):
+    msg_fmt = "Connection to glance host %(server)s failed: %(reason)s"
+
+
+class MarkerNotFound(NotFound):
+    msg_fmt = "Marker %(marker)s could not be found."

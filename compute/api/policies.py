@@ -46,3 +46,81 @@ def list_rules() -> list[oslo_policy.RuleDefault]:
 
 
 POLICY = policy.register_service("nova", list_rules)
+
+
+# -- images (the /images proxy; the image service also checks ownership) ----------------
+
+IMAGE_RULES = [
+    oslo_policy.DocumentedRuleDefault(
+        f"os_compute_api:images:{name}",
+        "rule:project_reader_api",
+        f"{doc} (the image service shows only the images the project may see).",
+        [{"method": "GET", "path": path}],
+    )
+    for name, path, doc in (
+        ("index", "/images", "List images"),
+        ("detail", "/images/detail", "List images with details"),
+        ("show", "/images/{image_id}", "Show an image"),
+    )
+]
+IMAGE_RULES.append(
+    oslo_policy.DocumentedRuleDefault(
+        "os_compute_api:images:delete",
+        "rule:project_member_api",
+        "Delete an image (the image service also requires the project to own it).",
+        [{"method": "DELETE", "path": "/images/{image_id}"}],
+    )
+)
+IMAGE_RULES.extend(
+    oslo_policy.DocumentedRuleDefault(
+        f"os_compute_api:image-metadata:{name}",
+        rule,
+        doc,
+        [{"method": method, "path": path}],
+    )
+    for name, rule, method, path, doc in (
+        (
+            "index",
+            "rule:project_reader_api",
+            "GET",
+            "/images/{image_id}/metadata",
+            "List the metadata (properties) of an image.",
+        ),
+        (
+            "show",
+            "rule:project_reader_api",
+            "GET",
+            "/images/{image_id}/metadata/{key}",
+            "Show one metadata item of an image.",
+        ),
+        (
+            "create",
+            "rule:project_member_api",
+            "POST",
+            "/images/{image_id}/metadata",
+            "Add or change metadata items of an image the project owns.",
+        ),
+        (
+            "update_all",
+            "rule:project_member_api",
+            "PUT",
+            "/images/{image_id}/metadata",
+            "Replace all metadata of an image the project owns.",
+        ),
+        (
+            "update",
+            "rule:project_member_api",
+            "PUT",
+            "/images/{image_id}/metadata/{key}",
+            "Set one metadata item of an image the project owns.",
+        ),
+        (
+            "delete",
+            "rule:project_member_api",
+            "DELETE",
+            "/images/{image_id}/metadata/{key}",
+            "Delete one metadata item of an image the project owns.",
+        ),
+    )
+)
+RULES.extend(IMAGE_RULES)

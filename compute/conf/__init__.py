@@ -12,7 +12,11 @@ from oslo_config import cfg
 
 from common.config import CONF
 
-_MODULES = ("compute.conf.api", "compute.conf.scheduler")
+_MODULES = (
+    "compute.conf.api",
+    "compute.conf.scheduler",
+    "compute.conf.image",
+)
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.wsgi.router import PROJECT_ID_OPTIONAL, APIRouter, RouteTable
-from compute.api.openstack import api_version
+from compute.api.openstack import api_version, images
 from compute.api.openstack.versions import VersionController
 
 
@@ -21,6 +21,8 @@ def _version_controller() -> VersionController:
 ROUTES: list[Any] = [
     # GET /v2.1/{project_id} answers the version document, as Nova does.
     ("/", {"GET": (_version_controller, "show")}),
+    # /images, /images/detail, /images/{id}, /images/{image_id}/metadata(/{id})
+    *images.ROUTES,
 ]
 
 
