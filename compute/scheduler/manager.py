@@ -13,6 +13,7 @@ from typing import Any
 
 from common import rpc
 from common.service.manager import Manager
+from compute import exception
 from compute.scheduler.filter_scheduler import FilterScheduler
 from compute.scheduler.host_state import HostStateCache
 from compute.scheduler.request import SchedulingRequest
@@ -36,8 +37,15 @@ class SchedulerManager(Manager):
         self.driver = FilterScheduler()
 
     def reset(self) -> None:
-        """SIGHUP: the enabled filters, weighers and multipliers may have changed."""
-        self.driver = FilterScheduler()
+        """SIGHUP: the enabled filters, weighers and multipliers may have changed.
+
+        A configuration that names an unknown filter keeps the previous selection
+        running (and says so) rather than leaving the scheduler without one.
+        """
+        try:
+            self.driver = FilterScheduler()
+        except exception.NotFound as exc:
+            LOG.error("Keeping the previous filters and weighers: %s", exc.format_message())
 
     def select_destinations(
         self, ctxt: Any, spec_obj: Any, instance_uuids: list[str] | None = None

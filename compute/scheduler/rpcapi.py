@@ -13,6 +13,7 @@ from typing import Any
 from common import rpc
 from common.config import CONF
 from common.objects.serializer import ObjectSerializer
+from common.rpc import timeouts
 
 TOPIC = "scheduler"
 
@@ -36,8 +37,8 @@ class SchedulerAPI:
         instance_uuids: list[str] | None = None,
         timeout: float | None = None,
     ) -> list[dict[str, Any]]:
-        """Where to build each instance of a request (an RPC call; normal timeout tier,
-        ``rpc_response_timeout``).
+        """Where to build each instance of a request (an RPC call; ``normal`` timeout
+        tier, i.e. ``rpc_response_timeout``, unless ``timeout`` is given).
 
         ``spec_obj`` is a ``RequestSpec`` (flavor, image, availability_zone,
         num_instances, instance_group, retry, ignore_hosts, force_hosts/force_nodes,
@@ -57,7 +58,9 @@ class SchedulerAPI:
         was found. There are not enough hosts available. Filtered: ComputeFilter
         removed 1 of 3 hosts, RamFilter removed 2 of 2 hosts."
         """
-        cctxt = self.client.prepare(version="1.1", timeout=timeout or CONF.rpc_response_timeout)
+        cctxt = self.client.prepare(
+            version="1.1", timeout=timeout or timeouts.seconds(timeouts.NORMAL)
+        )
         return cctxt.call(
             ctxt, "select_destinations", spec_obj=spec_obj, instance_uuids=instance_uuids
         )

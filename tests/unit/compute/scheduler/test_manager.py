@@ -131,3 +131,15 @@ def test_misspelt_filter_stops_the_manager_at_start(flags):
     flags("filter_scheduler", enabled_filters=["ComputeFilter", "RamFiltr"])
     with pytest.raises(exception.SchedulerHostFilterNotFound, match="RamFiltr"):
         SchedulerManager(host="sched1").init_host()
+
+
+def test_sighup_with_a_bad_filter_keeps_the_previous_selection(flags):
+    manager = SchedulerManager(host="sched1")
+    manager.init_host()
+    before = manager.driver
+    flags("filter_scheduler", enabled_filters=["NoSuchFilter"])
+    manager.reset()
+    assert manager.driver is before
+    flags("filter_scheduler", enabled_filters=["RamFilter"])
+    manager.reset()
+    assert [f.name() for f in manager.driver.filter_handler.filters] == ["RamFilter"]
