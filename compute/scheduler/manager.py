@@ -35,6 +35,7 @@ class SchedulerManager(Manager):
         # Build the filters now: a misspelt filter name stops the daemon at start-up
         # instead of failing every boot request later.
         self.driver = FilterScheduler()
+        self._log_configuration()
 
     def reset(self) -> None:
         """SIGHUP: the enabled filters, weighers and multipliers may have changed.
@@ -46,6 +47,16 @@ class SchedulerManager(Manager):
             self.driver = FilterScheduler()
         except exception.NotFound as exc:
             LOG.error("Keeping the previous filters and weighers: %s", exc.format_message())
+            return
+        self._log_configuration()
+
+    def _log_configuration(self) -> None:
+        assert self.driver is not None
+        LOG.info(
+            "Filters: %s; weighers: %s",
+            ", ".join(f.name() for f in self.driver.filter_handler.filters),
+            ", ".join(type(w).__name__ for w in self.driver.weight_handler.weighers),
+        )
 
     def select_destinations(
         self, ctxt: Any, spec_obj: Any, instance_uuids: list[str] | None = None
