@@ -213,6 +213,10 @@ class ClassNotFound(NotFound):
     msg_fmt = "Class %(class_name)s could not be found: %(exception)s"
 
 
+class InstanceExists(Conflict):
+    msg_fmt = "Instance %(name)s already exists."
+
+
 class ImageNotAuthorized(Forbidden):
     msg_fmt = "Not authorized for image %(image_id)s."
 

@@ -15,6 +15,7 @@ from common.config import CONF
 _MODULES = (
     "compute.conf.api",
     "compute.conf.scheduler",
+    "compute.conf.compute",
     "compute.conf.image",
 )
 
