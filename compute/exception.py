@@ -217,6 +217,35 @@ class InstanceExists(Conflict):
     msg_fmt = "Instance %(name)s already exists."
 
 
+class MarkerNotFound(Invalid):
+    """A pagination marker names nothing the caller can see: a bad request (400), as
+    Nova's API answers it."""
+
+    msg_fmt = "Marker %(marker)s could not be found."
+
+
+class InvalidSortKey(Invalid):
+    msg_fmt = "Sort key supplied was not valid."
+
+
+class UnexpectedVMStateError(InstanceInvalidState):
+    msg_fmt = (
+        "Unexpected VM state: expecting %(expected)s but the VM state is actually %(actual)s"
+    )
+
+
+class ComputeNodeExists(Conflict):
+    msg_fmt = "Compute node %(host)s/%(node)s already exists."
+
+
+class InstanceGroupIdExists(Conflict):
+    msg_fmt = "Instance group %(group_uuid)s already exists."
+
+
+class InstanceGroupMemberNotFound(NotFound):
+    msg_fmt = "Instance group %(group_uuid)s has no member %(instance_id)s."
+
+
 class ImageNotAuthorized(Forbidden):
     msg_fmt = "Not authorized for image %(image_id)s."
 
@@ -243,3 +272,7 @@ class GlanceConnectionFailed(common_exc.ServiceUnavailable):
 
 class MarkerNotFound(NotFound):
     msg_fmt = "Marker %(marker)s could not be found."
+
+
+class ComputeResourcesUnavailable(NovellaException):
+    msg_fmt = "Insufficient compute resources: %(reason)s."
