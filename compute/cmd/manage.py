@@ -6,6 +6,7 @@ nova-manage service list [--host HOST]
 nova-manage service disable HOST BINARY [--reason REASON]
 nova-manage service enable HOST BINARY
 nova-manage service delete ID_OR_UUID
+nova-manage image import|list|show|delete ...   (see compute/cmd/manage_image.py)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from common.config import CONF
 from common.context import get_admin_context
 from common.db import cli
 from common.service import servicegroup
+from compute.cmd import manage_image
 from compute.db import api as db
 
 # Nova's defaults for [DEFAULT] default_availability_zone and
@@ -129,6 +131,7 @@ def add_command_parsers(subparsers) -> None:
         "Delete a service record (soft delete) by id or uuid.",
         [(("service",), {"metavar": "ID_OR_UUID", "help": "Service id or uuid."})],
     )
+    manage_image.add_command_parsers(subparsers)
 
 
 category_opt = cfg.SubCommandOpt(

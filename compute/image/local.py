@@ -116,7 +116,10 @@ class LocalImageService(api.ImageService):
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _temp(self) -> tuple[int, str]:
-        return tempfile.mkstemp(prefix=".tmp-", dir=self.path)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path)
+        # Readable by the other services' users (mkstemp creates 0600).
+        os.fchmod(fd, 0o644)
+        return fd, tmp
 
     def _write_temp(self, record: Mapping[str, Any]) -> str:
         fd, tmp = self._temp()
