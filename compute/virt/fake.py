@@ -35,7 +35,7 @@ LOG = logging.getLogger(__name__)
 
 HYPERVISOR_TYPE = "fake"
 HYPERVISOR_VERSION = 1000
-_CONSOLE_LINES = 100  # kept per guest
+_CONSOLE_LINES = 50  # kept per guest
 
 
 @dataclass
@@ -102,6 +102,12 @@ class FakeDriver(driver.ComputeDriver):
     def __init__(self, virtapi: Any = None, read_only: bool = False) -> None:
         super().__init__(virtapi, read_only)
         self._lock = threading.RLock()
+        # Saving the guest file is serialised separately and coalesced (see _flush).
+        self._write_lock = threading.Lock()
+        self._generation = 0
+        self._saved_generation = 0
+        self._dirty: set[str] = set()
+        self._encoded: dict[str, str] = {}  # instance uuid -> the guest's saved JSON
         self._guests: dict[str, FakeGuest] = {}
         # Pre-resize guests kept by migrate_disk_and_power_off for a revert.
         self._resize_stash: dict[str, FakeGuest] = {}
@@ -262,7 +268,8 @@ class FakeDriver(driver.ComputeDriver):
                 raise exception.InstanceNotFound(instance_id=instance.uuid)
             guest.spawning = False
             self._start_or_leave_off(guest, power_on)
-            self._save()
+            self._changed(instance.uuid)
+        self._flush()
         LOG.info("Spawned guest %s on %s", instance.uuid, nodename)
 
     def _inject_spawn_failure(self, instance: Any) -> None:
@@ -305,7 +312,8 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             if self._guests.get(instance.uuid) is guest:
                 del self._guests[instance.uuid]
-                self._save()
+                self._changed(instance.uuid)
+        self._flush()
         LOG.info("Destroyed guest %s", instance.uuid)
 
     def reboot(
@@ -389,7 +397,8 @@ class FakeDriver(driver.ComputeDriver):
                 self._boot(guest)
             else:
                 self._set_power(guest, result)
-            self._save()
+            self._changed(instance.uuid)
+        self._flush()
         LOG.info("Guest %s: %s done, now %s", instance.uuid, action, result.label)
 
     @staticmethod
@@ -457,7 +466,8 @@ class FakeDriver(driver.ComputeDriver):
             guest = self._get_guest(instance)
             guest.resize_source = True
             self._resize_stash[instance.uuid] = FakeGuest.from_dict(guest.to_dict())
-            self._save()
+            self._changed(instance.uuid)
+        self._flush()
         return json.dumps({"disk_gb": guest.disk_gb, "source_node": guest.node})
 
     def finish_migration(
@@ -475,12 +485,12 @@ class FakeDriver(driver.ComputeDriver):
     ) -> None:
         # The instance carries its new flavor's sizes by now.
         guest = _guest_from_instance(instance, self.nodename)
-        if self._wait(CONF.fake_driver.action_delay):
-            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        self._wait(CONF.fake_driver.action_delay)
         with self._lock:
             self._guests[instance.uuid] = guest
             self._start_or_leave_off(guest, power_on)
-            self._save()
+            self._changed(instance.uuid)
+        self._flush()
 
     def confirm_migration(
         self, context: Any, migration: Any, instance: Any, network_info: Any
@@ -490,7 +500,8 @@ class FakeDriver(driver.ComputeDriver):
             guest = self._guests.get(instance.uuid)
             if guest is not None and guest.resize_source:
                 del self._guests[instance.uuid]
-            self._save()
+            self._changed(instance.uuid)
+        self._flush()
 
     def finish_revert_migration(
         self,
@@ -501,8 +512,7 @@ class FakeDriver(driver.ComputeDriver):
         block_device_info: dict | None = None,
         power_on: bool = True,
     ) -> None:
-        if self._wait(CONF.fake_driver.action_delay):
-            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        self._wait(CONF.fake_driver.action_delay)
         with self._lock:
             guest = self._resize_stash.pop(instance.uuid, None)
             if guest is None:
@@ -510,7 +520,8 @@ class FakeDriver(driver.ComputeDriver):
             guest.resize_source = False
             self._guests[instance.uuid] = guest
             self._start_or_leave_off(guest, power_on)
-            self._save()
+            self._changed(instance.uuid)
+        self._flush()
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -523,22 +534,47 @@ class FakeDriver(driver.ComputeDriver):
             time.sleep(seconds)
         return False
 
-    def _save(self) -> None:
-        """Write the finished guests to the state file (caller holds the lock)."""
+    def _changed(self, instance_uuid: str) -> None:
+        """Note that a guest changed, to be saved by ``_flush`` (caller holds the lock)."""
+        self._dirty.add(instance_uuid)
+        self._generation += 1
+
+    def _flush(self) -> None:
+        """Save the guests to the state file, unless a later save already covered them.
+
+        Called after the lock is released: concurrent changes collapse into one write,
+        and when an action returns its change is on disk. Each guest's JSON is cached, so
+        a save re-encodes only the guests that changed (thousands of guests per node).
+        """
         if self._state_file is None:
             return
-        data = {
-            "node": self._nodename,
-            "guests": [g.to_dict() for g in self._guests.values() if not g.spawning],
-            "resize_stash": [g.to_dict() for g in self._resize_stash.values()],
-        }
-        tmp = self._state_file.with_name(self._state_file.name + ".tmp")
-        try:
-            self._state_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data))
-            os.replace(tmp, self._state_file)
-        except OSError:
-            LOG.exception("Could not save the fake guests to %s", self._state_file)
+        with self._write_lock:
+            with self._lock:
+                if self._saved_generation >= self._generation:
+                    return
+                generation = self._generation
+                for instance_uuid in self._dirty:
+                    guest = self._guests.get(instance_uuid)
+                    if guest is None or guest.spawning:
+                        self._encoded.pop(instance_uuid, None)
+                    else:
+                        self._encoded[instance_uuid] = json.dumps(guest.to_dict())
+                self._dirty.clear()
+                stash = json.dumps([g.to_dict() for g in self._resize_stash.values()])
+                data = (
+                    f'{{"node": {json.dumps(self._nodename)}, '
+                    f'"guests": [{", ".join(self._encoded.values())}], '
+                    f'"resize_stash": {stash}}}'
+                )
+            tmp = self._state_file.with_name(self._state_file.name + ".tmp")
+            try:
+                self._state_file.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(data)
+                os.replace(tmp, self._state_file)
+            except OSError:
+                LOG.exception("Could not save the fake guests to %s", self._state_file)
+                return
+            self._saved_generation = generation
 
     def _load_guests(self) -> None:
         if self._state_file is None or not self._state_file.exists():
@@ -552,3 +588,4 @@ class FakeDriver(driver.ComputeDriver):
             return
         self._guests = {g.uuid: g for g in guests}
         self._resize_stash = {g.uuid: g for g in stash}
+        self._encoded = {g.uuid: json.dumps(g.to_dict()) for g in guests}

@@ -374,6 +374,16 @@ def test_guests_survive_a_restart_of_the_service(conf, make_instance):
     assert new_driver().list_instance_uuids() == [stopped.uuid]
 
 
+def test_an_unreadable_guest_file_is_reported_not_fatal(conf, tmp_path, caplog, make_instance):
+    spawn(new_driver(), make_instance())
+    (tmp_path / "state" / "fake-guests.compute1.json").write_text("{not json")
+    restarted = new_driver()
+    assert restarted.list_instance_uuids() == []
+    assert "unreadable fake guest file" in caplog.text
+    spawn(restarted, make_instance())  # and it saves a good file again
+    assert len(new_driver().list_instance_uuids()) == 1
+
+
 def test_guests_can_be_kept_in_memory_only(conf, make_instance):
     conf(persist_guests=False)
     spawn(new_driver(), make_instance())
