@@ -116,13 +116,18 @@ class ComputeDriver:
         image_meta: Any,
         injected_files: list[tuple[str, bytes]],
         admin_password: str | None,
-        allocations: dict | None = None,
         network_info: Any = None,
         block_device_info: dict | None = None,
         power_on: bool = True,
+        *,
+        allocations: dict | None = None,
         accel_info: list | None = None,
     ) -> None:
-        """Create and (normally) start the guest. On failure nothing is left behind."""
+        """Create and (normally) start the guest. On failure nothing is left behind.
+
+        (Nova passes ``allocations`` sixth; here it is keyword-only so ``network_info``
+        can be passed by position as the interface was agreed.)
+        """
         raise NotImplementedError()
 
     def destroy(

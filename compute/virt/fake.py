@@ -241,10 +241,11 @@ class FakeDriver(driver.ComputeDriver):
         image_meta: Any,
         injected_files: list[tuple[str, bytes]],
         admin_password: str | None,
-        allocations: dict | None = None,
         network_info: Any = None,
         block_device_info: dict | None = None,
         power_on: bool = True,
+        *,
+        allocations: dict | None = None,
         accel_info: list | None = None,
     ) -> None:
         nodename = self.nodename
