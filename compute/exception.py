@@ -276,3 +276,7 @@ class MarkerNotFound(NotFound):
 
 class ComputeResourcesUnavailable(NovellaException):
     msg_fmt = "Insufficient compute resources: %(reason)s."
+
+
+class InstanceBuildTimeout(NovellaException):
+    msg_fmt = "Instance %(instance_uuid)s failed to build within %(timeout)s seconds."

@@ -20,14 +20,15 @@ DEFAULT_SPACING = 60.0
 def periodic_task(
     _fn: Callable[..., Any] | None = None,
     *,
-    spacing: float | None = None,
+    spacing: float | Callable[[], float | None] | None = None,
     run_immediately: bool = False,
     enabled: bool = True,
 ) -> Any:
     """Mark a manager method ``method(self, ctxt)`` to run every ``spacing`` seconds.
 
     ``spacing=None`` means ``CONF.periodic_interval``; ``spacing <= 0`` disables it
-    (the way operators turn off e.g. the power-state sync with ``-1``).
+    (the way operators turn off e.g. the power-state sync with ``-1``). A callable is
+    read at each run, so a spacing taken from an option follows a SIGHUP reload.
     """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,6 +53,8 @@ class PeriodicTasks:
             if not getattr(fn, "_periodic_task", False) or not fn._periodic_enabled:
                 continue
             spacing = fn._periodic_spacing
+            if callable(spacing):
+                spacing = spacing()
             if spacing is None:
                 spacing = float(CONF.periodic_interval)
             if spacing <= 0:

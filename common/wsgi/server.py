@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -107,6 +108,40 @@ class _Worker:
                     break
         self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         return 0
+
+
+class ThreadedWSGIService:
+    """An API served from a thread of a process that runs other services too (nova-all).
+
+    It has the life cycle of ``common.service.service.Service`` (start / stop /
+    request_stop / reset), so the launcher runs it beside the RPC services and owns the
+    signals; workers are threads only, never forked processes.
+    """
+
+    def __init__(self, name: str, app: Any, host: str, port: int) -> None:
+        self.name = name
+        self.server = WSGIServer(name, app, host, port, workers=1)
+        self.port = self.server.port
+        self._worker: _Worker | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._worker = _Worker(self.name, self.server.app, self.server.socket, self.server.threads)
+        self._thread = threading.Thread(target=self._worker.run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        if self._worker is not None:
+            self._worker.request_stop()
+
+    def stop(self, graceful_timeout: float | None = None) -> None:
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout=(graceful_timeout or CONF.graceful_shutdown_timeout) + 2)
+        self.server.socket.close()
+
+    def reset(self) -> None:
+        """Nothing to reset: the launcher reloads configuration and logging."""
 
 
 class WSGIServer:
