@@ -9,6 +9,8 @@ set -euo pipefail
 NOVELLA_SCRIPT=stack
 # shellcheck source=stackrc
 source "$(dirname "${BASH_SOURCE[0]}")/stackrc"
+# shellcheck source=lib/image.sh
+source "$NOVELLA_REPO/devstack-like/lib/image.sh"
 cd "$NOVELLA_REPO"
 started=$SECONDS
 
@@ -41,6 +43,9 @@ for project in $projects; do
     "configure_$project"
     "init_$project"
 done
+if [[ " $projects " == *" nova "* ]]; then
+    import_default_image
+fi
 
 for name in "${daemons[@]}"; do
     start_daemon "$name"
@@ -66,6 +71,7 @@ State (SQLite databases): $NOVELLA_STATE_DIR
 Try it:
   source $NOVELLA_VENV/bin/activate
   nova-manage --config-file $NOVA_CONF service list
+  nova-manage --config-file $NOVA_CONF image list
 USAGE
 if [[ " ${daemons[*]} " == *" nova-api "* ]]; then
     printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8774/v2.1/\n'

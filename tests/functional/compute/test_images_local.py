@@ -184,3 +184,42 @@ def test_import_refuses_wrong_formats_with_a_message(cloud, tmp_path):
     shown = cloud.manage("show", "no-such-image")
     assert shown.returncode == 1
     assert shown.stderr.strip() == "ERROR: Image no-such-image could not be found."
+
+
+def test_stack_sh_imports_the_default_image_once(tmp_path):
+    """devstack-like's import_default_image, as stack.sh runs it, twice."""
+    import subprocess
+    import sys
+
+    script = """
+set -euo pipefail
+source devstack-like/stackrc
+source devstack-like/lib/image.sh
+configure_nova >/dev/null
+import_default_image
+import_default_image
+novella_cmd nova-manage --config-file "$NOVA_CONF" image list
+"""
+    env = {
+        "PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(REPO),
+        "NOVELLA_VENV": str(Path(sys.executable).parent.parent),
+        "NOVELLA_STATE_DIR": str(tmp_path / "state"),
+        "NOVELLA_CONF_DIR": str(tmp_path / "etc"),
+    }
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "importing default image novella-tiny" in result.stdout
+    assert "default image novella-tiny is already in the image service" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if "| novella-tiny " in line]
+    assert len(rows) == 1
+    assert "| active " in rows[0] and "| public " in rows[0]
