@@ -21,7 +21,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -38,7 +38,7 @@ _API_KEYS = ("self", "file", "schema", "locations", "direct_url", "stores")
 _RETRY_STATUS = (502, 503, 504)
 
 
-def _strip_version(url: str) -> str:
+def strip_version(url: str) -> str:
     url = url.rstrip("/")
     for suffix in ("/v2", "/v2.0", "/v1"):
         if url.endswith(suffix):
@@ -61,7 +61,7 @@ def endpoints_from_catalog(ctxt: RequestContext) -> list[str]:
                 url = url or endpoint.get(f"{interface}URL")
                 if url and url not in found:
                     found.append(url)
-    return [_strip_version(url) for url in found]
+    return [strip_version(url) for url in found]
 
 
 def from_glance(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,7 +142,7 @@ class GlanceImageService(api.ImageService):
 
     def __init__(self, api_servers: list[str] | None = None) -> None:
         servers = api_servers if api_servers is not None else CONF.glance.api_servers
-        self.api_servers = [_strip_version(url) for url in servers or []]
+        self.api_servers = [strip_version(url) for url in servers or []]
         self._session = requests.Session()
         self._next_server = 0
 
@@ -241,9 +241,9 @@ class GlanceImageService(api.ImageService):
     # -- the interface -----------------------------------------------------------------
 
     def show(self, ctxt: RequestContext, image_id: str) -> dict[str, Any]:
-        if not image_id or "/" in image_id:
+        if not image_id:
             raise exception.ImageNotFound(image_id=image_id)
-        resp = self._request(ctxt, "GET", f"/v2/images/{image_id}", image_id)
+        resp = self._request(ctxt, "GET", _image_path(image_id), image_id)
         return from_glance(resp.json())
 
     def detail(
@@ -324,7 +324,7 @@ class GlanceImageService(api.ImageService):
             resp = self._request(
                 ctxt,
                 "PATCH",
-                f"/v2/images/{image_id}",
+                _image_path(image_id),
                 image_id,
                 json=ops,
                 headers={"Content-Type": PATCH_CONTENT_TYPE},
@@ -339,7 +339,7 @@ class GlanceImageService(api.ImageService):
         self._request(
             ctxt,
             "PUT",
-            f"/v2/images/{image_id}/file",
+            _image_path(image_id) + "/file",
             image_id,
             retry=resendable,
             data=data,
@@ -348,7 +348,7 @@ class GlanceImageService(api.ImageService):
         return self.show(ctxt, image_id)
 
     def delete(self, ctxt: RequestContext, image_id: str) -> None:
-        self._request(ctxt, "DELETE", f"/v2/images/{image_id}", image_id)
+        self._request(ctxt, "DELETE", _image_path(image_id), image_id)
         LOG.info("Deleted image %s in Glance", image_id)
 
     def download(
@@ -357,7 +357,7 @@ class GlanceImageService(api.ImageService):
         image = self.show(ctxt, image_id)
         if image.get("status") != "active":
             raise exception.ImageNotActive(image_id=image_id)
-        resp = self._request(ctxt, "GET", f"/v2/images/{image_id}/file", image_id, stream=True)
+        resp = self._request(ctxt, "GET", _image_path(image_id) + "/file", image_id, stream=True)
         if resp.status_code == 204:
             resp.close()
             raise exception.ImageNotActive(image_id=image_id)
@@ -376,6 +376,10 @@ class GlanceImageService(api.ImageService):
                 os.unlink(tmp)
             raise
         return None
+
+
+def _image_path(image_id: str) -> str:
+    return "/v2/images/" + quote(str(image_id), safe="")
 
 
 def _verified_chunks(resp: requests.Response, verifier: _Verifier) -> Iterator[bytes]:

@@ -121,7 +121,7 @@ def _alternate(req: Request, image_id: str) -> str | None:
     )
     if not servers:
         return None
-    return f"{glance._strip_version(servers[0])}/images/{image_id}"
+    return f"{glance.strip_version(servers[0])}/images/{image_id}"
 
 
 def _links(req: Request, image_id: str) -> list[dict[str, str]]:
