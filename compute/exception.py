@@ -314,3 +314,29 @@ class CannotResizeToSameFlavor(Invalid):
 
 class CannotResizeDisk(Invalid):
     msg_fmt = "Server disk was unable to be resized because: %(reason)s"
+
+
+class InvalidAggregateAction(Invalid):
+    msg_fmt = (
+        "Cannot perform action '%(action)s' on aggregate %(aggregate_id)s. Reason: %(reason)s."
+    )
+
+
+class InvalidAggregateActionAdd(InvalidAggregateAction):
+    msg_fmt = "Cannot add host to aggregate %(aggregate_id)s. Reason: %(reason)s."
+
+
+class InvalidAggregateActionDelete(InvalidAggregateAction):
+    msg_fmt = "Cannot remove host from aggregate %(aggregate_id)s. Reason: %(reason)s."
+
+
+class InvalidAggregateActionUpdate(InvalidAggregateAction):
+    msg_fmt = "Cannot update aggregate %(aggregate_id)s. Reason: %(reason)s."
+
+
+class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
+    msg_fmt = "Cannot update metadata of aggregate %(aggregate_id)s. Reason: %(reason)s."
+
+
+class HypervisorUnavailable(NovellaException):
+    msg_fmt = "Connection to the hypervisor is broken on host: %(host)s"

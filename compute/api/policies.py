@@ -124,3 +124,232 @@ IMAGE_RULES.extend(
     )
 )
 RULES.extend(IMAGE_RULES)
+
+
+# -- flavors, keypairs, limits, quotas, zones, aggregates, groups, services, hypervisors ------
+
+ADMIN_OR_KEYPAIR_OWNER = "(rule:admin_api) or user_id:%(user_id)s"
+
+
+def _rule(
+    name: str, check: str, doc: str, operations: list[tuple[str, str]]
+) -> oslo_policy.DocumentedRuleDefault:
+    return oslo_policy.DocumentedRuleDefault(
+        name, check, doc, [{"method": method, "path": path} for method, path in operations]
+    )
+
+
+RESOURCE_RULES = [
+    # flavor-manage, extra specs, access: Nova's rule names and defaults
+    _rule(
+        "os_compute_api:os-flavor-manage:create",
+        "rule:admin_api",
+        "Create a flavor.",
+        [("POST", "/flavors")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-manage:delete",
+        "rule:admin_api",
+        "Delete a flavor.",
+        [("DELETE", "/flavors/{flavor_id}")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-extra-specs:index",
+        "rule:project_reader_api",
+        "List the extra specs of a flavor.",
+        [("GET", "/flavors/{flavor_id}/os-extra_specs")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-extra-specs:show",
+        "rule:project_reader_api",
+        "Show one extra spec of a flavor.",
+        [("GET", "/flavors/{flavor_id}/os-extra_specs/{flavor_extra_spec_key}")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-extra-specs:create",
+        "rule:admin_api",
+        "Create or change extra specs of a flavor.",
+        [("POST", "/flavors/{flavor_id}/os-extra_specs")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-extra-specs:update",
+        "rule:admin_api",
+        "Change one extra spec of a flavor.",
+        [("PUT", "/flavors/{flavor_id}/os-extra_specs/{flavor_extra_spec_key}")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-extra-specs:delete",
+        "rule:admin_api",
+        "Delete one extra spec of a flavor.",
+        [("DELETE", "/flavors/{flavor_id}/os-extra_specs/{flavor_extra_spec_key}")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-access",
+        "rule:admin_api",
+        "List the projects that may use a private flavor.",
+        [("GET", "/flavors/{flavor_id}/os-flavor-access")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-access:add_tenant_access",
+        "rule:admin_api",
+        "Let a project use a private flavor.",
+        [("POST", "/flavors/{flavor_id}/action (addTenantAccess)")],
+    ),
+    _rule(
+        "os_compute_api:os-flavor-access:remove_tenant_access",
+        "rule:admin_api",
+        "Take a private flavor away from a project.",
+        [("POST", "/flavors/{flavor_id}/action (removeTenantAccess)")],
+    ),
+    # key pairs belong to a user: the owner or an admin
+    *(
+        _rule(f"os_compute_api:os-keypairs:{name}", ADMIN_OR_KEYPAIR_OWNER, doc, [(method, path)])
+        for name, method, path, doc in (
+            ("index", "GET", "/os-keypairs", "List the user's key pairs."),
+            ("create", "POST", "/os-keypairs", "Create or import a key pair."),
+            ("show", "GET", "/os-keypairs/{keypair_name}", "Show a key pair."),
+            ("delete", "DELETE", "/os-keypairs/{keypair_name}", "Delete a key pair."),
+        )
+    ),
+    _rule("os_compute_api:limits", "@", "Show the project's limits.", [("GET", "/limits")]),
+    _rule(
+        "os_compute_api:limits:other_project",
+        "rule:admin_api",
+        "Show another project's limits (``tenant_id`` query parameter).",
+        [("GET", "/limits")],
+    ),
+    _rule(
+        "os_compute_api:os-quota-sets:show",
+        "rule:project_reader_api",
+        "Show a project's quotas.",
+        [("GET", "/os-quota-sets/{tenant_id}")],
+    ),
+    _rule(
+        "os_compute_api:os-quota-sets:detail",
+        "rule:project_reader_api",
+        "Show a project's quotas with usage.",
+        [("GET", "/os-quota-sets/{tenant_id}/detail")],
+    ),
+    _rule(
+        "os_compute_api:os-quota-sets:defaults",
+        "@",
+        "Show the default quotas.",
+        [("GET", "/os-quota-sets/{tenant_id}/defaults")],
+    ),
+    _rule(
+        "os_compute_api:os-quota-sets:update",
+        "rule:admin_api",
+        "Change a project's (or a user's) quotas.",
+        [("PUT", "/os-quota-sets/{tenant_id}")],
+    ),
+    _rule(
+        "os_compute_api:os-quota-sets:delete",
+        "rule:admin_api",
+        "Put a project's (or a user's) quotas back to the defaults.",
+        [("DELETE", "/os-quota-sets/{tenant_id}")],
+    ),
+    _rule(
+        "os_compute_api:os-availability-zone:list",
+        "@",
+        "List availability zones.",
+        [("GET", "/os-availability-zone")],
+    ),
+    _rule(
+        "os_compute_api:os-availability-zone:detail",
+        "rule:admin_api",
+        "List availability zones with their hosts and services.",
+        [("GET", "/os-availability-zone/detail")],
+    ),
+    *(
+        _rule(f"os_compute_api:os-aggregates:{name}", "rule:admin_api", doc, [(method, path)])
+        for name, method, path, doc in (
+            ("index", "GET", "/os-aggregates", "List host aggregates."),
+            ("create", "POST", "/os-aggregates", "Create a host aggregate."),
+            ("show", "GET", "/os-aggregates/{aggregate_id}", "Show a host aggregate."),
+            ("update", "PUT", "/os-aggregates/{aggregate_id}", "Rename or re-zone an aggregate."),
+            ("delete", "DELETE", "/os-aggregates/{aggregate_id}", "Delete a host aggregate."),
+            (
+                "add_host",
+                "POST",
+                "/os-aggregates/{aggregate_id}/action (add_host)",
+                "Add a host to an aggregate.",
+            ),
+            (
+                "remove_host",
+                "POST",
+                "/os-aggregates/{aggregate_id}/action (remove_host)",
+                "Remove a host from an aggregate.",
+            ),
+            (
+                "set_metadata",
+                "POST",
+                "/os-aggregates/{aggregate_id}/action (set_metadata)",
+                "Set metadata of an aggregate.",
+            ),
+        )
+    ),
+    _rule(
+        "os_compute_api:os-server-groups:create",
+        "rule:project_member_api",
+        "Create a server group.",
+        [("POST", "/os-server-groups")],
+    ),
+    _rule(
+        "os_compute_api:os-server-groups:delete",
+        "rule:project_member_api",
+        "Delete a server group.",
+        [("DELETE", "/os-server-groups/{server_group_id}")],
+    ),
+    _rule(
+        "os_compute_api:os-server-groups:index",
+        "rule:project_reader_api",
+        "List the project's server groups.",
+        [("GET", "/os-server-groups")],
+    ),
+    _rule(
+        "os_compute_api:os-server-groups:index:all_projects",
+        "rule:admin_api",
+        "List the server groups of every project.",
+        [("GET", "/os-server-groups")],
+    ),
+    _rule(
+        "os_compute_api:os-server-groups:show",
+        "rule:project_reader_api",
+        "Show a server group.",
+        [("GET", "/os-server-groups/{server_group_id}")],
+    ),
+    _rule(
+        "os_compute_api:os-services:list",
+        "rule:admin_api",
+        "List the services.",
+        [("GET", "/os-services")],
+    ),
+    _rule(
+        "os_compute_api:os-services:update",
+        "rule:admin_api",
+        "Enable or disable a service.",
+        [("PUT", "/os-services/{service_id}")],
+    ),
+    _rule(
+        "os_compute_api:os-services:delete",
+        "rule:admin_api",
+        "Delete a service.",
+        [("DELETE", "/os-services/{service_id}")],
+    ),
+    *(
+        _rule(f"os_compute_api:os-hypervisors:{name}", "rule:admin_api", doc, [("GET", path)])
+        for name, path, doc in (
+            ("list", "/os-hypervisors", "List hypervisors."),
+            ("list-detail", "/os-hypervisors/detail", "List hypervisors with details."),
+            ("statistics", "/os-hypervisors/statistics", "Show hypervisor statistics."),
+            ("show", "/os-hypervisors/{hypervisor_id}", "Show a hypervisor."),
+            ("search", "/os-hypervisors/{hypervisor_hostname_pattern}/search", "Search."),
+            (
+                "servers",
+                "/os-hypervisors/{hypervisor_hostname_pattern}/servers",
+                "List the servers of matching hypervisors.",
+            ),
+        )
+    ),
+]
+RULES.extend(RESOURCE_RULES)

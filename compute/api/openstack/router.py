@@ -11,6 +11,7 @@ from typing import Any
 
 from common.wsgi.router import PROJECT_ID_OPTIONAL, APIRouter, RouteTable
 from compute.api.openstack import api_version, images
+from compute.api.openstack import resource_routes
 from compute.api.openstack.versions import VersionController
 
 
@@ -23,6 +24,9 @@ ROUTES: list[Any] = [
     ("/", {"GET": (_version_controller, "show")}),
     # /images, /images/detail, /images/{id}, /images/{image_id}/metadata(/{id})
     *images.ROUTES,
+    # flavors, os-keypairs, limits, os-quota-sets, os-availability-zone, os-aggregates,
+    # os-server-groups, os-services, os-hypervisors
+    *resource_routes.ROUTES,
 ]
 
 
