@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
+from common.config import CONF
 from compute.scheduler.filters import aggregate_values, load_classes
 from compute.scheduler.host_state import HostState
 from compute.scheduler.request import SchedulingRequest
@@ -32,14 +34,28 @@ class WeighedHost:
 class BaseHostWeigher:
     """Base of every weigher: ``weigh_object`` gives one host's raw value.
 
-    ``minval`` / ``maxval`` fix the normalisation range when the weigher knows it.
+    ``multiplier_option`` names the ``[filter_scheduler]`` option (and aggregate
+    metadata key) holding the multiplier; ``minval`` / ``maxval`` fix the
+    normalisation range when the weigher knows it.
     """
 
+    multiplier_option: ClassVar[str | None] = None
     minval: float | None = None
     maxval: float | None = None
 
-    def weight_multiplier(self, host_state: HostState) -> float:
-        return 1.0
+    def configured_multiplier(self) -> float:
+        if self.multiplier_option is None:
+            return 1.0
+        return float(getattr(CONF.filter_scheduler, self.multiplier_option))
+
+    def weight_multiplier(self, host_state: HostState, configured: float | None = None) -> float:
+        """The multiplier for this host: its aggregates' metadata, else ``configured``
+        (read from the options when not given)."""
+        if configured is None:
+            configured = self.configured_multiplier()
+        if self.multiplier_option is None or not host_state.aggregates:
+            return configured
+        return multiplier(host_state, self.multiplier_option, configured)
 
     def weigh_object(self, host_state: HostState, request: SchedulingRequest) -> float:
         raise NotImplementedError
@@ -86,10 +102,13 @@ class WeightHandler:
             return weighed
         for weigher in self.weighers:
             raw = weigher.weigh_objects(weighed, request)
-            for item, value in zip(
-                weighed, normalize(raw, weigher.minval, weigher.maxval), strict=True
-            ):
-                item.weight += weigher.weight_multiplier(item.host_state) * value
+            normalized = normalize(raw, weigher.minval, weigher.maxval)
+            if not any(normalized):
+                continue  # nothing to tell the hosts apart (e.g. no server group)
+            configured = weigher.configured_multiplier()
+            for item, value in zip(weighed, normalized, strict=True):
+                if value:
+                    item.weight += weigher.weight_multiplier(item.host_state, configured) * value
         return sorted(weighed, key=lambda item: item.weight, reverse=True)
 
 

@@ -6,10 +6,9 @@ the most (soft-affinity) or the fewest (soft-anti-affinity) members of the group
 
 from __future__ import annotations
 
-from common.config import CONF
 from compute.scheduler.host_state import HostState
 from compute.scheduler.request import SchedulingRequest
-from compute.scheduler.weights import BaseHostWeigher, multiplier
+from compute.scheduler.weights import BaseHostWeigher
 
 
 def _members_on_host(host_state: HostState, request: SchedulingRequest, policy: str) -> int:
@@ -20,24 +19,14 @@ def _members_on_host(host_state: HostState, request: SchedulingRequest, policy: 
 
 
 class ServerGroupSoftAffinityWeigher(BaseHostWeigher):
-    def weight_multiplier(self, host_state: HostState) -> float:
-        return multiplier(
-            host_state,
-            "soft_affinity_weight_multiplier",
-            CONF.filter_scheduler.soft_affinity_weight_multiplier,
-        )
+    multiplier_option = "soft_affinity_weight_multiplier"
 
     def weigh_object(self, host_state: HostState, request: SchedulingRequest) -> float:
         return _members_on_host(host_state, request, "soft-affinity")
 
 
 class ServerGroupSoftAntiAffinityWeigher(BaseHostWeigher):
-    def weight_multiplier(self, host_state: HostState) -> float:
-        return multiplier(
-            host_state,
-            "soft_anti_affinity_weight_multiplier",
-            CONF.filter_scheduler.soft_anti_affinity_weight_multiplier,
-        )
+    multiplier_option = "soft_anti_affinity_weight_multiplier"
 
     def weigh_object(self, host_state: HostState, request: SchedulingRequest) -> float:
         return -_members_on_host(host_state, request, "soft-anti-affinity")

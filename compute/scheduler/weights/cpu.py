@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from common.config import CONF
 from compute.scheduler.host_state import HostState
 from compute.scheduler.request import SchedulingRequest
-from compute.scheduler.weights import BaseHostWeigher, multiplier
+from compute.scheduler.weights import BaseHostWeigher
 
 
 class CPUWeigher(BaseHostWeigher):
     """Free vCPUs count the overcommit: vcpus * cpu_allocation_ratio - vcpus_used."""
 
-    def weight_multiplier(self, host_state: HostState) -> float:
-        return multiplier(
-            host_state, "cpu_weight_multiplier", CONF.filter_scheduler.cpu_weight_multiplier
-        )
+    multiplier_option = "cpu_weight_multiplier"
 
     def weigh_object(self, host_state: HostState, request: SchedulingRequest) -> float:
         return host_state.vcpus_total * host_state.cpu_allocation_ratio - host_state.vcpus_used

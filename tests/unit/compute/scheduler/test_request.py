@@ -76,3 +76,50 @@ def test_group_with_a_policies_list_and_flavor_object():
     group = SimpleNamespace(uuid="g", policies=["affinity"], members=None, hosts=None, rules=None)
     request = SchedulingRequest.from_spec({"flavor": flavor, "instance_group": group})
     assert request.group.policy == "affinity" and request.group.members == set()
+
+
+def test_from_a_request_spec_object_after_the_wire():
+    """The RequestSpec nova-conductor sends, as nova-scheduler receives it."""
+    from common.context import RequestContext
+    from compute.objects.flavor import Flavor
+    from compute.objects.instance_group import InstanceGroup
+    from compute.objects.request_spec import RequestSpec
+
+    ctxt = RequestContext(user_id="u", project_id="p")
+    flavor = Flavor(
+        flavorid="f1",
+        name="m1.small",
+        memory_mb=2048,
+        vcpus=1,
+        root_gb=20,
+        ephemeral_gb=0,
+        swap=0,
+        extra_specs={"aggregate_instance_extra_specs:ssd": "true"},
+    )
+    group = InstanceGroup(
+        uuid="7a2f6a4e-8a65-4d55-9b53-4a8d1f0f5a11",
+        policy="anti-affinity",
+        rules={"max_server_per_host": 2},
+        members=["m1"],
+    )
+    spec = RequestSpec.from_components(
+        ctxt,
+        "0b1d4c9e-2f7a-4b8e-9d1c-5e6f7a8b9c0d",
+        {"id": "img", "properties": {"img_hv_type": "qemu"}},
+        flavor,
+        num_instances=2,
+        availability_zone="az1",
+        instance_group=group,
+    )
+    spec.retry = {"num_attempts": 2, "hosts": [["compute1", "compute1"]]}
+    received = RequestSpec.obj_from_primitive(spec.obj_to_primitive(), ctxt)
+
+    request = SchedulingRequest.from_spec(received)
+    assert (request.memory_mb, request.root_gb, request.num_instances) == (2048, 20, 2)
+    assert request.extra_specs == {"aggregate_instance_extra_specs:ssd": "true"}
+    assert request.image_props == {"img_hv_type": "qemu"}
+    assert request.availability_zone == "az1"
+    assert request.retry_hosts == [("compute1", "compute1")]
+    assert request.group.policy == "anti-affinity" and request.group.members == {"m1"}
+    assert request.group.max_server_per_host == 2
+    assert request.ignore_hosts == [] and request.force_hosts == []
