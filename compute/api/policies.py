@@ -353,3 +353,103 @@ RESOURCE_RULES = [
     ),
 ]
 RULES.extend(RESOURCE_RULES)
+
+
+# -- servers, server actions, server metadata, instance actions --------------------------
+
+SERVER_RULE_TABLE = [
+    # (name, check, description, [(method, path)])
+    ("os_compute_api:servers:index", "rule:project_reader_api", "List servers.",
+     [("GET", "/servers")]),
+    ("os_compute_api:servers:detail", "rule:project_reader_api", "List servers with details.",
+     [("GET", "/servers/detail")]),
+    ("os_compute_api:servers:index:get_all_tenants", "rule:admin_api",
+     "List the servers of all projects.", [("GET", "/servers")]),
+    ("os_compute_api:servers:detail:get_all_tenants", "rule:admin_api",
+     "List the servers of all projects with details.", [("GET", "/servers/detail")]),
+    ("os_compute_api:servers:allow_all_filters", "rule:admin_api",
+     "Filter server lists on any attribute, not only the ones users may.",
+     [("GET", "/servers"), ("GET", "/servers/detail")]),
+    ("os_compute_api:servers:show", "rule:project_reader_api", "Show a server.",
+     [("GET", "/servers/{server_id}")]),
+    ("os_compute_api:servers:create", "rule:project_member_api", "Create a server.",
+     [("POST", "/servers")]),
+    ("os_compute_api:servers:create:forced_host", "rule:admin_api",
+     "Create a server on a given host or node (availability_zone 'zone:host:node').",
+     [("POST", "/servers")]),
+    ("os_compute_api:servers:update", "rule:project_member_api", "Update a server.",
+     [("PUT", "/servers/{server_id}")]),
+    ("os_compute_api:servers:delete", "rule:project_member_api", "Delete a server.",
+     [("DELETE", "/servers/{server_id}")]),
+    ("os_compute_api:os-extended-server-attributes", "rule:admin_api",
+     "See OS-EXT-SRV-ATTR:host, hypervisor_hostname and instance_name of servers.",
+     [("GET", "/servers/{server_id}"), ("GET", "/servers/detail")]),
+    *(
+        (f"os_compute_api:servers:{name}", "rule:project_member_api", doc,
+         [("POST", "/servers/{server_id}/action (" + body + ")")])
+        for name, body, doc in (
+            ("reboot", "reboot", "Reboot a server."),
+            ("start", "os-start", "Start a server."),
+            ("stop", "os-stop", "Stop a server."),
+            ("rebuild", "rebuild", "Rebuild a server."),
+            ("resize", "resize", "Resize a server."),
+            ("confirm_resize", "confirmResize", "Confirm a server's resize."),
+            ("revert_resize", "revertResize", "Revert a server's resize."),
+            ("create_image", "createImage", "Create an image from a server."),
+        )
+    ),
+    *(
+        (name, check, doc, [("POST", "/servers/{server_id}/action (" + body + ")")])
+        for name, check, body, doc in (
+            ("os_compute_api:os-pause-server:pause", "rule:project_member_api", "pause",
+             "Pause a server."),
+            ("os_compute_api:os-pause-server:unpause", "rule:project_member_api", "unpause",
+             "Unpause a paused server."),
+            ("os_compute_api:os-suspend-server:suspend", "rule:project_member_api", "suspend",
+             "Suspend a server."),
+            ("os_compute_api:os-suspend-server:resume", "rule:project_member_api", "resume",
+             "Resume a suspended server."),
+            ("os_compute_api:os-lock-server:lock", "rule:project_member_api", "lock",
+             "Lock a server: only admins may then act on it."),
+            ("os_compute_api:os-lock-server:unlock", "rule:project_member_api", "unlock",
+             "Unlock a server."),
+            ("os_compute_api:os-lock-server:unlock:unlock_override", "rule:admin_api",
+             "unlock", "Unlock a server locked by someone else (an admin)."),
+            ("os_compute_api:os-deferred-delete:force", "rule:project_member_api",
+             "forceDelete", "Delete a server at once."),
+        )
+    ),
+    *(
+        (f"os_compute_api:server-metadata:{name}", check, doc, [(method, path)])
+        for name, check, method, path, doc in (
+            ("index", "rule:project_reader_api", "GET", "/servers/{server_id}/metadata",
+             "List a server's metadata."),
+            ("show", "rule:project_reader_api", "GET", "/servers/{server_id}/metadata/{key}",
+             "Show one metadata item of a server."),
+            ("create", "rule:project_member_api", "POST", "/servers/{server_id}/metadata",
+             "Add or change metadata items of a server."),
+            ("update_all", "rule:project_member_api", "PUT", "/servers/{server_id}/metadata",
+             "Replace all metadata of a server."),
+            ("update", "rule:project_member_api", "PUT",
+             "/servers/{server_id}/metadata/{key}", "Set one metadata item of a server."),
+            ("delete", "rule:project_member_api", "DELETE",
+             "/servers/{server_id}/metadata/{key}", "Delete one metadata item of a server."),
+        )
+    ),
+    ("os_compute_api:os-instance-actions:list", "rule:project_reader_api",
+     "List the actions done to a server.",
+     [("GET", "/servers/{server_id}/os-instance-actions")]),
+    ("os_compute_api:os-instance-actions:show", "rule:project_reader_api",
+     "Show one action done to a server.",
+     [("GET", "/servers/{server_id}/os-instance-actions/{request_id}")]),
+    ("os_compute_api:os-instance-actions:events", "rule:admin_api",
+     "See the events (steps, with tracebacks) of a server's action.",
+     [("GET", "/servers/{server_id}/os-instance-actions/{request_id}")]),
+]  # fmt: skip
+SERVER_RULES = [
+    oslo_policy.DocumentedRuleDefault(
+        name, check, doc, [{"method": method, "path": path} for method, path in operations]
+    )
+    for name, check, doc, operations in SERVER_RULE_TABLE
+]
+RULES.extend(SERVER_RULES)

@@ -17,6 +17,7 @@ _MODULES = (
     "compute.conf.scheduler",
     "compute.conf.compute",
     "compute.conf.image",
+    "compute.conf.servers",
 )
 
 

@@ -10,8 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from common.wsgi.router import PROJECT_ID_OPTIONAL, APIRouter, RouteTable
-from compute.api.openstack import api_version, images
-from compute.api.openstack import resource_routes
+from compute.api.openstack import (
+    api_version,
+    images,
+    instance_actions,
+    resource_routes,
+    server_metadata,
+    servers,
+)
 from compute.api.openstack.versions import VersionController
 
 
@@ -24,6 +30,12 @@ ROUTES: list[Any] = [
     ("/", {"GET": (_version_controller, "show")}),
     # /images, /images/detail, /images/{id}, /images/{image_id}/metadata(/{id})
     *images.ROUTES,
+    # /servers, /servers/detail, /servers/{id}, /servers/{id}/action
+    *servers.ROUTES,
+    # /servers/{server_id}/metadata(/{id})
+    *server_metadata.ROUTES,
+    # /servers/{server_id}/os-instance-actions(/{id})
+    *instance_actions.ROUTES,
     # flavors, os-keypairs, limits, os-quota-sets, os-availability-zone, os-aggregates,
     # os-server-groups, os-services, os-hypervisors
     *resource_routes.ROUTES,
