@@ -1,6 +1,6 @@
 """A nova-api paste app on a migrated SQLite database, for the resource API tests.
 
-Import the ``api`` fixture into a test module (``from ... import api  # noqa: F401``)
+Import ``api_fixture`` into a test module (it provides the ``api`` fixture)
 and call ``api.call(path, method, body, token)``; tokens are noauth2's ``user:project``
 (``admin`` is the admin).
 """
@@ -131,8 +131,8 @@ class Api:
         return instance
 
 
-@pytest.fixture
-def api(tmp_path) -> Iterator[Api]:
+@pytest.fixture(name="api")
+def api_fixture(tmp_path) -> Iterator[Api]:
     url = f"sqlite:///{tmp_path}/nova.sqlite"
     migration.db_sync(url, "migrations.compute")
     db_api.configure(url)

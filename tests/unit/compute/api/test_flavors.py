@@ -12,7 +12,7 @@ from tests.unit.compute.api.resource_fakes import (  # noqa: F401  (fixture)
     ALICE,
     BOB,
     PROJECT,
-    api,
+    api_fixture,
     fault,
     policy_message,
 )

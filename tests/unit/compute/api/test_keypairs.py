@@ -15,7 +15,7 @@ from tests.unit.compute.api.resource_fakes import (  # noqa: F401  (fixture)
     ALICE,
     BOB,
     CAROL,
-    api,
+    api_fixture,
     fault,
 )
 
