@@ -183,7 +183,6 @@ class API:
         config_drive: bool = False,
         forced_host: str | None = None,
         forced_node: str | None = None,
-        auto_disk_config: bool | None = None,
     ) -> tuple[list[Any], str]:
         """Create ``min_count``..``max_count`` servers and hand them to the conductor.
 
@@ -215,20 +214,16 @@ class API:
             self._check_group_members_quota(ctxt, group, max_count)
 
         reservation_id = generate_reservation_id()
+        props = image.get("properties") or {}
         base = {
             "user_id": ctxt.user_id,
             "project_id": ctxt.project_id,
             "image_ref": image["id"],
-            "kernel_id": (image.get("properties") or {}).get("kernel_id"),
-            "ramdisk_id": (image.get("properties") or {}).get("ramdisk_id"),
+            **{k: props.get(k) for k in ("kernel_id", "ramdisk_id", "os_type", "architecture")},
             "power_state": PowerState.NOSTATE,
             "vm_state": VmState.BUILDING,
             "task_state": TaskState.SCHEDULING,
-            "memory_mb": flavor.memory_mb,
-            "vcpus": flavor.vcpus,
-            "root_gb": flavor.root_gb,
-            "ephemeral_gb": flavor.ephemeral_gb,
-            "instance_type_id": flavor.id,
+            # memory_mb, vcpus, root_gb, ephemeral_gb, instance_type_id: from the flavor
             "flavor": flavor,
             "old_flavor": None,
             "new_flavor": None,
@@ -239,9 +234,7 @@ class API:
             "availability_zone": availability_zone,
             "locked": False,
             "locked_by": None,
-            "os_type": (image.get("properties") or {}).get("os_type"),
-            "architecture": (image.get("properties") or {}).get("architecture"),
-            "vm_mode": (image.get("properties") or {}).get("vm_mode"),
+            "vm_mode": props.get("vm_mode"),
             "config_drive": "True" if config_drive else "",
             "access_ip_v4": access_ip_v4,
             "access_ip_v6": access_ip_v6,
@@ -287,7 +280,7 @@ class API:
             project_id=ctxt.project_id,
             user_id=ctxt.user_id,
             flavor=flavor,
-            image={"id": image["id"], "properties": dict(image.get("properties") or {})},
+            image={"id": image["id"], "properties": dict(props)},
             availability_zone=availability_zone,
             num_instances=len(created),
             scheduler_hints=_scheduler_hints(scheduler_hints or {}),
@@ -419,7 +412,7 @@ class API:
                 try:
                     self._local_delete(ctxt, instance)
                     return
-                except exception.ObjectActionError:
+                except (exception.ObjectActionError, exception.UnexpectedTaskStateError):
                     # A host picked the server up meanwhile: ask that host instead.
                     instance.refresh()
                     continue
@@ -445,12 +438,17 @@ class API:
 
     @staticmethod
     def _local_delete(ctxt: RequestContext, instance: Any) -> None:
+        """Claim the server with a compare-and-swap to DELETING (a compute host that
+        starts building it now gives up), then mark it DELETED and soft-delete it."""
         LOG.info("deleting server %s locally (host %s)", instance.uuid, instance.host)
+        previous = instance.task_state
+        instance.task_state = TaskState.DELETING
+        instance.save(expected_task_state=[previous])
         instance.vm_state = VmState.DELETED
         instance.task_state = None
         instance.power_state = PowerState.NOSTATE
         instance.terminated_at = utcnow()
-        instance.save()
+        instance.save(expected_task_state=[TaskState.DELETING])
         instance.destroy()
 
     # -- power actions -------------------------------------------------------------------
@@ -598,12 +596,7 @@ class API:
         }
 
     def _request_spec_for(self, ctxt: RequestContext, instance: Any, flavor: Any) -> Any:
-        sysmeta = instance.system_metadata or {}
-        properties = {
-            k[len("image_") :]: v
-            for k, v in sysmeta.items()
-            if k.startswith("image_") and k not in _IMAGE_CORE_SYSMETA
-        }
+        properties = image_properties_from_sysmeta(instance.system_metadata or {})
         return _objects().RequestSpec(
             instance_uuid=instance.uuid,
             project_id=instance.project_id,
@@ -630,11 +623,7 @@ class API:
         """Register a queued image in the image service, then ask the host to fill it."""
         self._check_lock(ctxt, instance)
         check_instance_action(Action.CREATE_IMAGE, instance)
-        properties = {
-            k[len("image_") :]: v
-            for k, v in (instance.system_metadata or {}).items()
-            if k.startswith("image_") and k not in _IMAGE_CORE_SYSMETA
-        }
+        properties = image_properties_from_sysmeta(instance.system_metadata or {})
         properties.update(extra_properties or {})
         properties.update(
             instance_uuid=instance.uuid,
@@ -744,6 +733,15 @@ def image_system_metadata(image: Mapping[str, Any]) -> dict[str, str]:
     return sysmeta
 
 
+def image_properties_from_sysmeta(sysmeta: Mapping[str, str]) -> dict[str, str]:
+    """The boot image's properties as system_metadata remembers them."""
+    return {
+        k[len("image_") :]: v
+        for k, v in sysmeta.items()
+        if k.startswith("image_") and k not in _IMAGE_CORE_SYSMETA
+    }
+
+
 def check_image_fits(image: Mapping[str, Any], flavor: Any) -> None:
     """The image must be active and the flavor large enough for it (Nova's checks)."""
     if image.get("status") != "active":
@@ -780,20 +778,12 @@ def get_flavor(ctxt: RequestContext, flavor_id: str) -> Any:
 
 def available_zones(ctxt: RequestContext) -> set[str]:
     """The default zone plus every zone an aggregate names."""
-    zones = {_default_availability_zone()}
-    try:
-        aggregates = _objects().AggregateList.get_all(ctxt.elevated())
-    except AttributeError:
-        return zones
-    for aggregate in aggregates:
+    zones = {CONF.default_availability_zone}
+    for aggregate in _objects().AggregateList.get_all(ctxt.elevated()):
         zone = (aggregate.metadata or {}).get("availability_zone")
         if zone:
             zones.add(zone)
     return zones
-
-
-def _default_availability_zone() -> str:
-    return CONF.default_availability_zone
 
 
 def _scheduler_hints(hints: Mapping[str, Any]) -> dict[str, list[str]]:
