@@ -34,8 +34,8 @@ def build_instances(
     if retry["num_attempts"] > max(1, CONF.scheduler.max_attempts):
         reason = retry.get("exc_reason") or "build failed"
         exc = exception.MaxRetriesExceeded(
-            reason=f"Exceeded maximum number of retries. Exhausted all hosts available for "
-            f"retrying build failures for instance {instances[0].uuid}. Last failure: {reason}"
+            reason=f"Exhausted all hosts available for retrying build failures for instance "
+            f"{instances[0].uuid}. Last failure: {reason}"
         )
         for instance in instances:
             _set_error(ctxt, instance, exc)
