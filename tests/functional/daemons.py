@@ -97,3 +97,33 @@ def run_cli(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for daemons started with a fixed port)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clouds_yaml(path: Path, api_port: int, clouds: dict[str, str] | None = None) -> Path:
+    """A clouds.yaml for noauth2: one cloud per ``name -> user:project`` token."""
+    clouds = clouds or {"novella": "demo:demo", "novella-admin": "admin:admin"}
+    base = f"http://127.0.0.1:{api_port}"
+    lines = ["clouds:"]
+    for name, token in clouds.items():
+        lines += [
+            f"  {name}:",
+            "    auth_type: admin_token",
+            "    auth:",
+            f"      token: '{token}'",
+            f"      endpoint: {base}/v2.1",
+            f"    compute_endpoint_override: {base}/v2.1",
+            f"    image_endpoint_override: {base}/image",
+            "    compute_api_version: '2.1'",
+            "    region_name: RegionOne",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
