@@ -217,13 +217,6 @@ class InstanceExists(Conflict):
     msg_fmt = "Instance %(name)s already exists."
 
 
-class MarkerNotFound(Invalid):
-    """A pagination marker names nothing the caller can see: a bad request (400), as
-    Nova's API answers it."""
-
-    msg_fmt = "Marker %(marker)s could not be found."
-
-
 class InvalidSortKey(Invalid):
     msg_fmt = "Sort key supplied was not valid."
 

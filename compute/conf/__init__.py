@@ -18,6 +18,7 @@ _MODULES = (
     "compute.conf.compute",
     "compute.conf.image",
     "compute.conf.servers",
+    "compute.conf.quota",
 )
 
 

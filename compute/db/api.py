@@ -192,3 +192,89 @@ def service_destroy(ctxt: RequestContext, service_id: int) -> None:
     """Soft-delete the service: it disappears from every query but stays in the table."""
     with get_facade().writer() as session:
         _service_by_id(session, ctxt, service_id).soft_delete(session)
+
+
+# -- the families: each lives in its own module, re-exported so callers use
+# ``compute.db.api.<function>`` everywhere (as with Nova's db.api).
+from compute.db.action_api import (  # noqa: E402, F401
+    action_event_finish,
+    action_event_start,
+    action_events_get,
+    action_finish,
+    action_get_by_request_id,
+    action_start,
+    actions_get,
+    instance_fault_create,
+    instance_fault_get_by_instance_uuids,
+)
+from compute.db.aggregate_api import (  # noqa: E402, F401
+    aggregate_create,
+    aggregate_delete,
+    aggregate_get,
+    aggregate_get_all,
+    aggregate_get_by_uuid,
+    aggregate_host_add,
+    aggregate_host_delete,
+    aggregate_metadata_update,
+    aggregate_update,
+)
+from compute.db.compute_node_api import (  # noqa: E402, F401
+    compute_node_create,
+    compute_node_delete,
+    compute_node_get,
+    compute_node_get_all,
+    compute_node_get_all_by_host,
+    compute_node_get_by_host_and_nodename,
+    compute_node_get_by_uuid,
+    compute_node_search_by_hypervisor,
+    compute_node_update,
+)
+from compute.db.flavor_api import (  # noqa: E402, F401
+    flavor_access_add,
+    flavor_access_remove,
+    flavor_create,
+    flavor_destroy,
+    flavor_get,
+    flavor_get_all,
+    flavor_get_by_flavor_id,
+    flavor_get_by_name,
+    flavor_update,
+)
+from compute.db.instance_api import (  # noqa: E402, F401
+    instance_create,
+    instance_create_many_with_quota,
+    instance_destroy,
+    instance_get,
+    instance_get_all_by_filters,
+    instance_get_all_by_host,
+    instance_get_by_uuid,
+    instance_update,
+)
+from compute.db.instance_group_api import (  # noqa: E402, F401
+    instance_group_create,
+    instance_group_delete,
+    instance_group_get,
+    instance_group_get_all,
+    instance_group_get_by_instance,
+    instance_group_get_by_name,
+    instance_group_member_delete,
+    instance_group_members_add,
+    instance_group_update,
+)
+from compute.db.keypair_api import (  # noqa: E402, F401
+    key_pair_count_by_user,
+    key_pair_create,
+    key_pair_destroy,
+    key_pair_get,
+    key_pair_get_all_by_user,
+)
+from compute.db.quota_api import (  # noqa: E402, F401
+    ensure_project_lock_row,
+    quota_class_get,
+    quota_class_update,
+    quota_destroy_all_by_project,
+    quota_destroy_all_by_project_and_user,
+    quota_limits_get,
+    quota_set,
+    quota_usage_get,
+)
