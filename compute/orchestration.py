@@ -50,10 +50,10 @@ METADATA_VM_STATES = (VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState
 VIEW_ATTRS = ["metadata", "system_metadata", "flavor", "fault"]
 LIST_ATTRS = ["metadata", "flavor", "fault"]
 
-# Keys the compute manager leaves in system_metadata while a resize waits for the
-# user's confirm or revert: where the server came from.
-RESIZE_SOURCE_HOST = "resize_source_compute"
-RESIZE_SOURCE_NODE = "resize_source_node"
+# The system_metadata keys in which the compute manager (compute.worker.resize) keeps a
+# resize waiting for the user's confirm or revert; they are the migration dict it takes.
+MIGRATION_KEYS = ("resize_source_host", "resize_source_node", "resize_dest_host",
+                  "resize_dest_node")  # fmt: skip
 
 _PASSWORD_CHARS = string.ascii_letters + string.digits
 _HOSTNAME_BAD = re.compile(r"[^\w.-]+", re.ASCII)
@@ -574,26 +574,22 @@ class API:
 
     def confirm_resize(self, ctxt: RequestContext, instance: Any) -> None:
         self._start_task(ctxt, instance, Action.CONFIRM_RESIZE, CONFIRM_RESIZE)
-        migration = self._migration(instance, "confirming")
-        self.compute_rpcapi.confirm_resize(ctxt, instance, migration["source_compute"], migration)
+        migration = self._migration(instance)
+        source = migration["resize_source_host"]
+        self.compute_rpcapi.confirm_resize(ctxt, instance, source, migration)
 
     def revert_resize(self, ctxt: RequestContext, instance: Any) -> None:
         self._start_task(ctxt, instance, Action.REVERT_RESIZE, REVERT_RESIZE)
-        migration = self._migration(instance, "reverting")
-        self.compute_rpcapi.revert_resize(ctxt, instance, migration["dest_compute"], migration)
+        migration = self._migration(instance)
+        self.compute_rpcapi.revert_resize(ctxt, instance, migration["resize_dest_host"], migration)
 
     @staticmethod
-    def _migration(instance: Any, status: str) -> dict[str, Any]:
+    def _migration(instance: Any) -> dict[str, Any]:
         sysmeta = instance.system_metadata or {}
-        source = sysmeta.get(RESIZE_SOURCE_HOST) or instance.host
-        return {
-            "instance_uuid": instance.uuid,
-            "source_compute": source,
-            "source_node": sysmeta.get(RESIZE_SOURCE_NODE) or instance.node,
-            "dest_compute": instance.host,
-            "dest_node": instance.node,
-            "status": status,
-        }
+        migration = {key: sysmeta.get(key) for key in MIGRATION_KEYS}
+        migration["resize_source_host"] = migration["resize_source_host"] or instance.host
+        migration["resize_dest_host"] = migration["resize_dest_host"] or instance.host
+        return migration
 
     def _request_spec_for(self, ctxt: RequestContext, instance: Any, flavor: Any) -> Any:
         properties = image_properties_from_sysmeta(instance.system_metadata or {})

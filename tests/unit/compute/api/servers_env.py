@@ -28,6 +28,7 @@ BOB = "bob:0b0b"  # another project
 ADMIN = "admin:0ad"
 ALICE_CTXT = RequestContext(user_id="alice", project_id="0a11ce", roles=["member", "reader"])
 CASTS_WAIT = 5.0
+COMPUTE_HOSTS = ("compute0", "compute1")  # hosts whose casts the compute recorder takes
 
 
 class Recorder:
@@ -168,11 +169,14 @@ def make_cloud(tmp_path: Any) -> Iterator[Cloud]:
                 [cloud.conductor],
                 serializer=ObjectSerializer(),
             ),
-            rpc.RPCServer(
-                transport,
-                rpc.Target(topic=f"compute_{suffix}", server="compute1"),
-                [cloud.compute],
-                serializer=ObjectSerializer(),
+            *(
+                rpc.RPCServer(
+                    transport,
+                    rpc.Target(topic=f"compute_{suffix}", server=host),
+                    [cloud.compute],
+                    serializer=ObjectSerializer(),
+                )
+                for host in COMPUTE_HOSTS
             ),
         ]
         for server in servers:

@@ -225,25 +225,29 @@ def test_resize_refusals(cloud, active):
 
 
 def test_confirm_and_revert_resize(cloud, active):
+    # As compute.worker.resize leaves it: moved from compute0 to compute1.
     cloud.set_state(active, vm_state="resized", host="compute1")
     instance = cloud.instance(active)
     instance.system_metadata = {
         **instance.system_metadata,
-        "resize_source_compute": "compute1",
-        "resize_source_node": "compute1",
+        "resize_source_host": "compute0",
+        "resize_source_node": "compute0",
+        "resize_dest_host": "compute1",
+        "resize_dest_node": "compute1",
     }
     instance.save()
     assert cloud.get(f"/servers/{active}").json["server"]["status"] == "VERIFY_RESIZE"
     res = cloud.action(active, {"revertResize": None})
     assert res.status_int == 202
-    (cast,) = cloud.compute.wait_for("revert_resize")
-    assert cast["migration"]["status"] == "reverting"
+    (cast,) = cloud.compute.wait_for("revert_resize")  # to the destination, compute1
+    assert cast["migration"]["resize_source_host"] == "compute0"
     assert cloud.get(f"/servers/{active}").json["server"]["status"] == "REVERT_RESIZE"
     cloud.set_state(active, vm_state="resized")
     res = cloud.action(active, {"confirmResize": None})
     assert res.status_int == 204
-    (cast,) = cloud.compute.wait_for("confirm_resize")
-    assert cast["migration"]["source_compute"] == "compute1"
+    (cast,) = cloud.compute.wait_for("confirm_resize")  # to the source, compute0
+    assert cast["migration"]["resize_dest_host"] == "compute1"
+    assert cloud.instance(active).task_state is None
 
 
 # -- createImage -----------------------------------------------------------------------
