@@ -11,6 +11,8 @@ NOVELLA_SCRIPT=stack
 source "$(dirname "${BASH_SOURCE[0]}")/stackrc"
 # shellcheck source=lib/image.sh
 source "$NOVELLA_REPO/devstack-like/lib/image.sh"
+# shellcheck source=lib/clouds.sh
+source "$NOVELLA_REPO/devstack-like/lib/clouds.sh"
 cd "$NOVELLA_REPO"
 started=$SECONDS
 
@@ -54,6 +56,10 @@ for i in "${!daemons[@]}"; do
     wait_daemon_ready "${daemons[$i]}" "${readiness[$i]}"
 done
 
+if [[ " ${daemons[*]} " == *" nova-api "* ]]; then
+    write_clouds_yaml
+fi
+
 say "all-in-one cloud up in $((SECONDS - started))s on host $NOVELLA_HOST"
 cat <<USAGE
 
@@ -75,6 +81,10 @@ Try it:
 USAGE
 if [[ " ${daemons[*]} " == *" nova-api "* ]]; then
     printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8774/v2.1/\n'
+    printf '  openstack --os-cloud novella image list        (clouds.yaml: %s)\n' \
+        "$NOVELLA_CLOUDS_YAML"
+    printf '  openstack --os-cloud novella server create --flavor m1.tiny --image %s --wait demo\n' \
+        "$NOVELLA_DEFAULT_IMAGE_NAME"
 fi
 if [[ " ${daemons[*]} " == *" cinder-api "* ]]; then
     printf '  curl -s -H "X-Auth-Token: admin:admin" http://127.0.0.1:8776/v3/\n'
