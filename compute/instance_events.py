@@ -59,7 +59,9 @@ def event_reporter(
     from compute import objects
 
     try:
-        objects.InstanceActionEvent.event_start(ctxt, instance_uuid, event, host=host)
+        objects.InstanceActionEvent.event_start(
+            ctxt, instance_uuid, event, want_result=False, host=host
+        )
     except Exception as exc:
         LOG.debug("no action to record event %s of %s on: %s", event, instance_uuid, exc)
         yield
@@ -83,7 +85,7 @@ def _finish(
     tb = None if exc_tb is None else "".join(traceback.format_tb(exc_tb))
     try:
         objects.InstanceActionEvent.event_finish_with_failure(
-            ctxt, instance_uuid, event, exc_val=val, exc_tb=tb, host=host
+            ctxt, instance_uuid, event, exc_val=val, exc_tb=tb, want_result=False
         )
     except Exception as exc:
         LOG.debug("could not finish event %s of %s: %s", event, instance_uuid, exc)

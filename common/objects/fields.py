@@ -165,6 +165,9 @@ class ObjectField(Field):
     def _from_primitive(self, obj, value):
         from common.objects.base import VersionedObject
 
+        if isinstance(value, VersionedObject):
+            # Already rebuilt by the RPC serializer, which walks nested primitives.
+            return value
         return VersionedObject.obj_from_primitive(value, getattr(obj, "_context", None))
 
 

@@ -7,7 +7,8 @@
 configure_nova() {
     write_service_conf nova "$NOVA_CONF" yes
     printf '\n[api]\nauth_strategy = noauth2\n' >>"$NOVA_CONF"
-    write_service_conf nova "$NOVA_CPU_CONF" no
+    write_service_conf nova "$NOVA_CPU_CONF" no \
+        "compute_driver = ${NOVELLA_COMPUTE_DRIVER:-fake.FakeDriver}"
 }
 
 init_nova() {

@@ -108,22 +108,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def clouds_yaml(path: Path, api_port: int, clouds: dict[str, str] | None = None) -> Path:
-    """A clouds.yaml for noauth2: one cloud per ``name -> user:project`` token."""
-    clouds = clouds or {"novella": "demo:demo", "novella-admin": "admin:admin"}
+def clouds_yaml(path: Path, api_port: int) -> Path:
+    """The clouds.yaml stack.sh writes (clouds ``novella`` and ``novella-admin``, noauth2
+    tokens), for an API on ``api_port``: the tests use the operator's own file."""
+    repo = Path(__file__).resolve().parents[2]
     base = f"http://127.0.0.1:{api_port}"
-    lines = ["clouds:"]
-    for name, token in clouds.items():
-        lines += [
-            f"  {name}:",
-            "    auth_type: admin_token",
-            "    auth:",
-            f"      token: '{token}'",
-            f"      endpoint: {base}/v2.1",
-            f"    compute_endpoint_override: {base}/v2.1",
-            f"    image_endpoint_override: {base}/image",
-            "    compute_api_version: '2.1'",
-            "    region_name: RegionOne",
-        ]
-    path.write_text("\n".join(lines) + "\n")
+    subprocess.run(
+        [
+            sys.executable,
+            str(repo / "devstack-like/lib/clouds_yaml.py"),
+            "--compute-url",
+            f"{base}/v2.1",
+            "--image-url",
+            f"{base}/image",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return path

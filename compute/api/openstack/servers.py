@@ -235,7 +235,7 @@ class ServersController(ServerActionsMixin, Controller):
         ctxt = req.context
         server = body["server"]
         authorize(req, SERVERS % "create")
-        image_href = server.get("imageRef") or ""
+        image_href = server.get("imageRef") or _image_from_block_devices(server)
         if not orchestration._is_uuid_like(orchestration.id_from_href(image_href)):
             raise webob.exc.HTTPBadRequest(detail="Invalid imageRef provided.")
         min_count = int(server.get("min_count", 1))
@@ -317,3 +317,22 @@ ROUTES = [
     ),
     ("/servers/{id}/action", {"POST": (ServersController, "action")}),
 ]
+
+
+def _image_from_block_devices(server: dict[str, Any]) -> str:
+    """The image of a boot-from-image block device mapping (what clients such as
+    python-openstackclient send next to, or instead of, ``imageRef``).
+
+    Mappings to volumes need the block storage service, which the compute API does not
+    reach yet: they are refused with a 400 rather than silently ignored.
+    """
+    image = ""
+    mappings = server.get("block_device_mapping_v2") or []
+    if server.get("block_device_mapping"):
+        raise webob.exc.HTTPBadRequest(detail="Block device mapping to volumes is not supported.")
+    for bdm in mappings:
+        if bdm.get("source_type") == "image" and bdm.get("destination_type", "local") == "local":
+            image = image or bdm.get("uuid") or ""
+            continue
+        raise webob.exc.HTTPBadRequest(detail="Block device mapping to volumes is not supported.")
+    return image

@@ -44,6 +44,55 @@ IPV4: dict[str, Any] = {"type": "string", "format": "ipv4"}
 IPV6: dict[str, Any] = {"type": "string", "format": "ipv6"}
 DISK_CONFIG: dict[str, Any] = {"type": "string", "enum": ["AUTO", "MANUAL"]}
 
+# os-block-device-mapping (v2 and the legacy v1 form), part of the 2.1 create body.
+BLOCK_DEVICE_MAPPING_V2: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "source_type": {"type": "string", "enum": ["volume", "image", "snapshot", "blank"]},
+            "destination_type": {"type": "string", "enum": ["local", "volume"]},
+            "uuid": {"type": "string", "minLength": 1, "maxLength": 255},
+            "boot_index": {"type": ["integer", "string", "null"]},
+            "delete_on_termination": BOOLEAN,
+            "volume_size": {"type": ["integer", "string", "null"]},
+            "device_name": {"type": "string", "maxLength": 255},
+            "device_type": {"type": "string", "maxLength": 255},
+            "disk_bus": {"type": "string", "maxLength": 255},
+            "guest_format": {"type": "string", "maxLength": 255},
+            "no_device": {},
+            "snapshot_id": {"type": "string"},
+            "volume_id": {"type": "string"},
+            "image_id": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+}
+BLOCK_DEVICE_MAPPING: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "device_name": {"type": "string", "maxLength": 255},
+            "volume_id": {"type": "string"},
+            "snapshot_id": {"type": "string"},
+            "volume_size": {"type": ["integer", "string", "null"]},
+            "delete_on_termination": BOOLEAN,
+            "no_device": {},
+            "virtual_name": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+}
+PERSONALITY: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"path": {"type": "string"}, "contents": {"type": "string"}},
+        "additionalProperties": False,
+    },
+}
+
 SCHEDULER_HINTS: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -97,6 +146,9 @@ CREATE: dict[str, Any] = {
                     },
                 },
                 "user_data": {"type": "string", "maxLength": 65535},
+                "block_device_mapping_v2": BLOCK_DEVICE_MAPPING_V2,
+                "block_device_mapping": BLOCK_DEVICE_MAPPING,
+                "personality": PERSONALITY,
             },
             "required": ["name", "flavorRef"],
             "additionalProperties": False,
