@@ -17,6 +17,7 @@ Nova's ``pipeline_factory_v21`` does.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -133,6 +134,50 @@ def noauth2_factory(global_conf: dict[str, str], **local_conf: str) -> Callable:
 
 def keystone_context_factory(global_conf: dict[str, str], **local_conf: str) -> Callable:
     return KeystoneContext
+
+
+def authtoken_factory(global_conf: dict[str, str], **local_conf: str) -> Callable:
+    """paste ``filter_factory`` of keystonemiddleware's auth_token, made to always 401.
+
+    Without ``[keystone_authtoken] www_authenticate_uri`` keystonemiddleware asks its
+    auth plugin where clients should authenticate when it rejects a request; with no
+    plugin configured that raises and a token-less request became a 500.  Here the
+    rejection keeps its 401 and names the plugin's ``auth_url`` (or nothing) instead.
+    """
+    conf = {**global_conf, **local_conf}
+    protocol = _authtoken_class()
+
+    def filter_(app: Any) -> Any:
+        return protocol(app, conf)
+
+    return filter_
+
+
+@functools.cache
+def _authtoken_class() -> type:
+    # Imported on first use: the noauth2 pipelines never load keystonemiddleware.
+    from keystoneauth1 import exceptions as ksa_exceptions
+    from keystonemiddleware import auth_token
+
+    class AuthProtocol(auth_token.AuthProtocol):
+        def __init__(self, app: Any, conf: dict[str, str]) -> None:
+            super().__init__(app, conf)
+            if self._auth is None:
+                LOG.error(
+                    "[keystone_authtoken] sets no auth_type: tokens cannot be validated "
+                    "until the service user's credentials are configured"
+                )
+
+        @property
+        def www_authenticate_uri(self) -> str:
+            try:
+                uri = super().www_authenticate_uri
+            except ksa_exceptions.ClientException as exc:
+                LOG.warning("Cannot tell clients where to authenticate: %s", exc)
+                uri = None
+            return uri or getattr(self._auth, "auth_url", None) or ""
+
+    return AuthProtocol
 
 
 def _option_value(path: str) -> str:
