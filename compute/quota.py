@@ -102,10 +102,14 @@ def over_quota(
     deltas: Mapping[str, int],
     usages: Mapping[str, int],
     limits: Mapping[str, int],
+    requested: Mapping[str, str] | None = None,
 ) -> exception.OverQuota:
     """Nova's error: ``TooManyInstances`` ("Quota exceeded for instances: Requested 1, but
     already used 10 of 10 instances") when servers, cores or RAM are over, else
-    ``OverQuota`` naming the resources."""
+    ``OverQuota`` naming the resources.  With several resources over, each figure is a
+    list in the order of the names ("Quota exceeded for cores, ram: Requested 2, 4096,
+    but already used 0, 0 of 1, 1024 cores, ram"); ``requested`` replaces a delta in
+    the message (a multi-create asks for "min-max" servers)."""
     headroom = {r: max(limits[r] - usages.get(r, 0), 0) for r in overs}
     details = {
         "quotas": {r: limits[r] for r in overs},
@@ -113,12 +117,12 @@ def over_quota(
         "headroom": headroom,
     }
     if any(r in INSTANCE_RESOURCES for r in overs):
-        first = next(r for r in overs if r in INSTANCE_RESOURCES)
+        asked = {**{r: str(d) for r, d in deltas.items()}, **(requested or {})}
         return exception.TooManyInstances(
             overs=", ".join(overs),
-            req=deltas[first],
-            used=usages.get(first, 0),
-            allowed=limits[first],
+            req=", ".join(asked[r] for r in overs),
+            used=", ".join(str(usages.get(r, 0)) for r in overs),
+            allowed=", ".join(str(limits[r]) for r in overs),
             **details,
         )
     return exception.OverQuota(overs=", ".join(overs), **details)
@@ -153,11 +157,14 @@ def fitting_count(
     if fitting >= max(min_count, 1) or fitting == len(values_list):
         return fitting
     deltas = instance_deltas(values_list)
+    asked = len(values_list)
+    low = max(min_count, 1)
+    requested = {"instances": str(asked) if low >= asked else f"{low}-{asked}"}
     for level in ("user", "project"):
         overs = find_overs(deltas, usages[level], limits[level])
         if overs:
-            raise over_quota(overs, deltas, usages[level], limits[level])
-    raise over_quota(["instances"], deltas, usages["project"], limits["project"])
+            raise over_quota(overs, deltas, usages[level], limits[level], requested)
+    raise over_quota(["instances"], deltas, usages["project"], limits["project"], requested)
 
 
 def reserve_and_create(
