@@ -18,15 +18,10 @@ from common.objects import (
     remotable_classmethod,
 )
 from compute import exception
+from compute.objects.base import db as _db
 from compute.objects.base import set_from_row
 
 AZ_KEY = "availability_zone"
-
-
-def _db() -> Any:
-    from compute.db import api
-
-    return api
 
 
 @ObjectRegistry.register

@@ -15,6 +15,19 @@ from typing import Any, ClassVar
 from common.objects import VersionedObject, fields
 
 _SNAPSHOTS = "_tracked_snapshots"
+
+
+def db() -> Any:
+    """Nova's DB API, imported on first use.
+
+    Only remotable bodies call it, so a process that forwards them to nova-conductor
+    (nova-compute) never imports SQLAlchemy or the models.
+    """
+    from compute.db import api
+
+    return api
+
+
 _CHANGED = "_tracked_changed"
 
 

@@ -20,15 +20,10 @@ from common.objects import (
 )
 from compute import exception
 from compute.objects.base import TrackedDictsMixin, set_from_row
+from compute.objects.base import db as _db
 
 # Nova lets only these change after creation; extra specs and access have their calls.
 MUTABLE = frozenset({"description", "extra_specs", "projects"})
-
-
-def _db() -> Any:
-    from compute.db import api
-
-    return api
 
 
 @ObjectRegistry.register

@@ -27,6 +27,7 @@ from common.objects import (
 )
 from compute import exception
 from compute.objects.base import TrackedDictsMixin, set_from_row
+from compute.objects.base import db as _db
 from compute.objects.flavor import Flavor  # noqa: F401  (registers the nested type)
 from compute.objects.instance_fault import InstanceFault
 
@@ -36,12 +37,6 @@ FLAVOR_FIELDS = ("flavor", "old_flavor", "new_flavor")
 JOINED_FIELDS = ("metadata", "system_metadata", *FLAVOR_FIELDS, "fault")
 INT_BOOL_COLUMNS = ("deleted", "cleaned")  # integers in the table, booleans here
 NAME_TEMPLATE = "instance-%08x"
-
-
-def _db() -> Any:
-    from compute.db import api
-
-    return api
 
 
 def _db_attrs(expected_attrs: Iterable[str] | None) -> list[str]:

@@ -19,18 +19,13 @@ from common.objects import (
     remotable,
     remotable_classmethod,
 )
+from compute.objects.base import db as _db
 from compute.objects.base import set_from_row
 
 
 def utcnow() -> dt.datetime:
     """Naive UTC, as the tables store it (without importing the DB layer)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _db() -> Any:
-    from compute.db import api
-
-    return api
 
 
 TIMESTAMPS = {

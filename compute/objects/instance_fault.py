@@ -18,13 +18,8 @@ from common.objects import (
     remotable_classmethod,
 )
 from compute import exception
+from compute.objects.base import db as _db
 from compute.objects.base import set_from_row
-
-
-def _db() -> Any:
-    from compute.db import api
-
-    return api
 
 
 @ObjectRegistry.register

@@ -18,15 +18,10 @@ from common.objects import (
     remotable_classmethod,
 )
 from compute import exception
+from compute.objects.base import db as _db
 from compute.objects.base import set_from_row
 
 POLICIES = ("affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity")
-
-
-def _db() -> Any:
-    from compute.db import api
-
-    return api
 
 
 @ObjectRegistry.register

@@ -16,12 +16,7 @@ from typing import Any
 
 from common.objects import ObjectRegistry, VersionedObject, fields, remotable_classmethod
 from compute import exception, quota
-
-
-def _db() -> Any:
-    from compute.db import api
-
-    return api
+from compute.objects.base import db as _db
 
 
 @ObjectRegistry.register
