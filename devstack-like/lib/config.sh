@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Writing the configuration files of an all-in-one cloud.
 #
 # Expects NOVELLA_STATE_DIR, NOVELLA_TRANSPORT_URL, NOVELLA_HOST, NOVELLA_REPO.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The daemons of an all-in-one cloud, and how to start, stop and wait for them.
 #
 # Each daemon runs in the background (bin/<name> through novella_cmd), detached from the
@@ -6,27 +7,31 @@
 # come from the name's prefix. Expects NOVELLA_STATE_DIR, NOVA_CONF, NOVA_CPU_CONF and
 # CINDER_CONF.
 
-# The one list: add a daemon with one line (name, then how stack.sh tells it is ready).
-#   service  it shows "up" in `<project>-manage service list` (RPC services)
-#   port:N   it accepts TCP connections on 127.0.0.1:N (APIs)
-# Started in this order; NOVELLA_DAEMONS="a b" limits a node to some of them.
+# The one list: add a daemon with one line: its name, the NOVELLA_MODE that runs it, and
+# how stack.sh tells it is ready (one or more checks separated by commas):
+#   service    it shows "up" in `<project>-manage service list` (RPC services)
+#   service:B  service B (e.g. nova-compute) on this host shows "up"
+#   port:N     it accepts TCP connections on 127.0.0.1:N (APIs)
+# Started in this order; NOVELLA_DAEMONS="a b" limits a node to some of its mode's daemons.
 NOVELLA_DAEMON_TABLE=(
-    "nova-conductor    service"
-    "nova-scheduler    service"
-    "nova-compute      service"
-    "nova-api          port:8774"
-    "cinder-scheduler  service"
-    "cinder-volume     service"
-    "cinder-api        port:8776"
+    "nova-all          all-in-one  port:$NOVELLA_COMPUTE_API_PORT,service:nova-compute"
+    "nova-conductor    services    service"
+    "nova-scheduler    services    service"
+    "nova-compute      services    service"
+    "nova-api          services    port:$NOVELLA_COMPUTE_API_PORT"
+    "cinder-scheduler  services    service"
+    "cinder-volume     services    service"
+    "cinder-api        services    port:$NOVELLA_VOLUME_API_PORT"
 )
 
 # Print "name readiness" for each daemon to run on this node, in start order.
 enabled_daemons() {
-    local entry name
+    local entry name mode ready
     for entry in "${NOVELLA_DAEMON_TABLE[@]}"; do
-        read -r name _ <<<"$entry"
+        read -r name mode ready <<<"$entry"
+        [ "$mode" = "$NOVELLA_MODE" ] || continue
         if [ -z "${NOVELLA_DAEMONS:-}" ] || [[ " $NOVELLA_DAEMONS " == *" $name "* ]]; then
-            printf '%s\n' "$entry"
+            printf '%s %s\n' "$name" "$ready"
         fi
     done
 }
@@ -124,13 +129,27 @@ stop_all_daemons() {
     done
 }
 
-# True when `<project>-manage service list` shows <name> on this host as up.
+# True when `<project>-manage service list` shows service <name> on this host as up.
 service_is_up() {
     local name=$1 project host=$NOVELLA_HOST
     project=$(daemon_project "$name")
     novella_cmd "$project-manage" --config-file "$(daemon_config "$project-manage")" \
         service list 2>/dev/null </dev/null |
         grep -w -- "$name" | grep -w -- "$host" | grep -q -i -E '(^|[^a-z])up([^a-z]|$)|:-\)'
+}
+
+# daemon_ready <name> <readiness>: true when every check of <readiness> passes.
+daemon_ready() {
+    local name=$1 check checks
+    IFS=, read -r -a checks <<<"$2"
+    for check in "${checks[@]}"; do
+        case "$check" in
+        service) service_is_up "$name" || return 1 ;;
+        service:*) service_is_up "${check#service:}" || return 1 ;;
+        port:*) port_open "${check#port:}" || return 1 ;;
+        *) die "unknown readiness check '$check' for $name" ;;
+        esac
+    done
 }
 
 # wait_daemon_ready <name> <readiness> [seconds]
@@ -141,11 +160,7 @@ wait_daemon_ready() {
             tail -n 20 "$NOVELLA_STATE_DIR/log/$name.log" >&2 || true
             die "$name exited during start-up (log: $NOVELLA_STATE_DIR/log/$name.log)"
         fi
-        case "$readiness" in
-        service) service_is_up "$name" && break ;;
-        port:*) port_open "${readiness#port:}" && break ;;
-        *) die "unknown readiness check '$readiness' for $name" ;;
-        esac
+        daemon_ready "$name" "$readiness" && break
         if [ "$waited" -ge "$timeout" ]; then
             die "$name not ready after ${timeout}s (log: $NOVELLA_STATE_DIR/log/$name.log)"
         fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The SQL servers the functional tests run against: MariaDB (root, no password, over
 # 127.0.0.1:3306) and PostgreSQL (user postgres trusted over 127.0.0.1:5432).
 #

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by stack.sh, unstack.sh and run_tests.sh.
 #
 # Sourced, never run. Every function is idempotent: it checks first and only changes the

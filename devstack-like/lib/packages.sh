@@ -1,8 +1,15 @@
+# shellcheck shell=bash
 # The Debian packages Novella needs: the one list to extend when a driver needs a tool.
 
-# What an all-in-one cloud needs to run (stack.sh).
-NOVELLA_RUNTIME_PACKAGES=(
+# What the embedded default needs (stack.sh, NOVELLA_MODE=all-in-one): no broker, no
+# database server.
+NOVELLA_ALL_IN_ONE_PACKAGES=(
     python3-venv
+)
+
+# What a cloud of separate daemons needs (stack.sh, NOVELLA_MODE=services).
+NOVELLA_RUNTIME_PACKAGES=(
+    "${NOVELLA_ALL_IN_ONE_PACKAGES[@]}"
     rabbitmq-server
 )
 

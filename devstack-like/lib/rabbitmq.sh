@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # RabbitMQ on 127.0.0.1:5672 with the default guest/guest account (local connections only).
 #
 # Started with `rabbitmq-server -detached` so it works without systemd as PID 1.
