@@ -12,7 +12,13 @@ from oslo_config import cfg
 
 from common.config import CONF
 
-_MODULES = ("blockstorage.conf.api",)
+_MODULES = (
+    "blockstorage.conf.api",
+    "blockstorage.conf.quota",
+    "blockstorage.conf.scheduler",
+    "blockstorage.conf.volume_api",
+    "blockstorage.conf.volume",
+)
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
@@ -24,7 +30,13 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
 
 def _register() -> None:
     for group, opts in list_opts():
-        CONF.register_opts(opts, group=None if group == "DEFAULT" else group)
+        for opt in opts:
+            try:
+                CONF.register_opt(opt, group=None if group == "DEFAULT" else group)
+            except cfg.DuplicateOptError:
+                # Nova registered the same name (default_availability_zone) in this
+                # process; the option means the same thing, only its default differs.
+                pass
 
 
 _register()

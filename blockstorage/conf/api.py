@@ -29,6 +29,17 @@ api_server_opts = [
         ],
         help="How Block Storage API requests are authenticated; noauth modes are for testing only.",
     ),
+    cfg.IntOpt(
+        "osapi_max_limit",
+        default=1000,
+        min=1,
+        help="The most items a collection returns in one response.",
+    ),
+    cfg.ListOpt(
+        "query_volume_filters",
+        default=["name", "status", "metadata", "availability_zone", "bootable", "group_id"],
+        help="Volume list filters non-admin users may use; others are ignored for them.",
+    ),
 ]
 
 

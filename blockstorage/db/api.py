@@ -56,3 +56,61 @@ def service_update(ctxt: RequestContext, service_id: int, values: dict[str, Any]
     move it (that would show a dead service up); ``modified_at`` records that change.
     """
     return _services.update(ctxt, service_id, values, _apply_service_update)
+
+
+# -- the families: each lives in its own module, re-exported so callers use
+# ``blockstorage.db.api.<function>`` everywhere (as with Cinder's db.api).
+from blockstorage.db.message_api import (  # noqa: E402, F401
+    message_create,
+    message_destroy,
+    message_get,
+    message_get_all,
+)
+from blockstorage.db.quota_api import (  # noqa: E402, F401
+    quota_class_get,
+    quota_destroy_all_by_project,
+    quota_get_defaults,
+    quota_get_project,
+    quota_set,
+    quota_usage_get,
+)
+from blockstorage.db.snapshot_api import (  # noqa: E402, F401
+    snapshot_conditional_update,
+    snapshot_create,
+    snapshot_create_with_quota,
+    snapshot_destroy,
+    snapshot_get,
+    snapshot_get_all,
+    snapshot_update,
+)
+from blockstorage.db.type_api import (  # noqa: E402, F401
+    volume_type_access_add,
+    volume_type_access_remove,
+    volume_type_create,
+    volume_type_destroy,
+    volume_type_extra_specs_delete,
+    volume_type_extra_specs_update_or_create,
+    volume_type_get,
+    volume_type_get_all,
+    volume_type_get_by_name,
+    volume_type_update,
+)
+from blockstorage.db.volume_api import (  # noqa: E402, F401
+    volume_attach,
+    volume_attached,
+    volume_attachment_get,
+    volume_attachment_get_all,
+    volume_attachment_update,
+    volume_conditional_update,
+    volume_create,
+    volume_create_with_quota,
+    volume_destroy,
+    volume_detached,
+    volume_extend_with_quota,
+    volume_get,
+    volume_get_all,
+    volume_get_all_by_host,
+    volume_glance_metadata_bulk_create,
+    volume_summary,
+    volume_update,
+)
