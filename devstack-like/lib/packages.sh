@@ -19,3 +19,16 @@ NOVELLA_TEST_PACKAGES=(
     mariadb-server
     postgresql
 )
+
+# cinder-volume's tools: lvm2 (LVM driver), tgt (iSCSI target, tgtadm), qemu-utils
+# (file driver, image <-> volume copies), qemu-block-extra (QEMU's own iSCSI initiator,
+# used by the computes) and libiscsi-bin (iscsi-ls / iscsi-inq, to check a target).
+NOVELLA_VOLUME_PACKAGES=(
+    lvm2
+    tgt
+    libiscsi-bin
+    qemu-utils
+    qemu-block-extra
+)
+NOVELLA_RUNTIME_PACKAGES+=("${NOVELLA_VOLUME_PACKAGES[@]}")
+NOVELLA_TEST_PACKAGES+=("${NOVELLA_VOLUME_PACKAGES[@]}")
