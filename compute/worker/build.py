@@ -34,32 +34,40 @@ def build_and_run_instance(
 ) -> None:
     node = node or manager.default_node()
     with manager.instance_lock(instance.uuid):
-        with event_reporter(ctxt, "compute_build_and_run_instance", instance.uuid, manager.host):
-            try:
-                _build(manager, ctxt, instance, node, image, admin_password, injected_files, limits)
-            except _GONE:
-                LOG.info("instance %s was deleted during its build; cleaning up", instance.uuid)
-                _destroy_quietly(manager, ctxt, instance)
-                manager.rt.abort_claim(ctxt, instance.uuid, node)
-            except exception.BuildAbortException as exc:
-                _destroy_quietly(manager, ctxt, instance)
-                _set_error(ctxt, instance, exc, manager.host)
-            except Exception as exc:
-                LOG.warning(
-                    "build of instance %s failed on %s: %s", instance.uuid, manager.host, exc
-                )
-                _destroy_quietly(manager, ctxt, instance)
-                _reschedule(
-                    manager,
-                    ctxt,
-                    instance,
-                    node,
-                    image,
-                    request_spec,
-                    admin_password,
-                    injected_files,
-                    exc,
-                )
+        try:
+            # A failed attempt is recorded as a failed event (with its traceback for
+            # admins) before the build is handed back for another host.
+            with event_reporter(
+                ctxt, "compute_build_and_run_instance", instance.uuid, manager.host
+            ):
+                try:
+                    _build(
+                        manager, ctxt, instance, node, image, admin_password, injected_files, limits
+                    )
+                except _GONE:
+                    LOG.info(
+                        "instance %s was deleted during its build; cleaning up",
+                        instance.uuid,
+                    )
+                    _destroy_quietly(manager, ctxt, instance)
+                    manager.rt.abort_claim(ctxt, instance.uuid, node)
+        except exception.BuildAbortException as exc:
+            _destroy_quietly(manager, ctxt, instance)
+            _set_error(ctxt, instance, exc, manager.host)
+        except Exception as exc:
+            LOG.warning("build of instance %s failed on %s: %s", instance.uuid, manager.host, exc)
+            _destroy_quietly(manager, ctxt, instance)
+            _reschedule(
+                manager,
+                ctxt,
+                instance,
+                node,
+                image,
+                request_spec,
+                admin_password,
+                injected_files,
+                exc,
+            )
 
 
 def _build(
