@@ -46,7 +46,7 @@ def build_and_run_instance(
                     )
                 except _GONE:
                     LOG.info(
-                        "instance %s was deleted during its build; cleaning up",
+                        "instance %s was deleted (or timed out) during its build; cleaning up",
                         instance.uuid,
                     )
                     _destroy_quietly(manager, ctxt, instance)
@@ -114,9 +114,12 @@ def _reschedule(
         instance.node = None
         instance.vm_state = VmState.BUILDING
         instance.task_state = TaskState.SCHEDULING
-        instance.save(expected_task_state=[TaskState.SPAWNING, TaskState.SCHEDULING, None])
-    except _GONE:
-        return
+        instance.save(
+            expected_task_state=[TaskState.SPAWNING, TaskState.SCHEDULING, None],
+            expected_vm_state=VmState.BUILDING,
+        )
+    except (*_GONE, exception.UnexpectedVMStateError):
+        return  # deleted, or put in ERROR by the build timeout
     if request_spec is None:
         _set_error(ctxt, instance, cause, manager.host)
         return
@@ -144,12 +147,17 @@ def _destroy_quietly(manager: Any, ctxt: Any, instance: Any) -> None:
         LOG.exception("could not clean up the guest of instance %s", instance.uuid)
 
 
-def _set_error(ctxt: Any, instance: Any, exc: Exception, host: str) -> None:
+def _set_error(
+    ctxt: Any, instance: Any, exc: Exception, host: str, expected_vm_state: str | None = None
+) -> bool:
+    """Put the instance in ERROR with a fault (recorded first, so whoever sees ERROR
+    finds it); False if it was deleted, or had left ``expected_vm_state``, meanwhile."""
     add_instance_fault(ctxt, instance, exc, host)
     try:
         instance.vm_state = VmState.ERROR
         instance.task_state = None
         instance.power_state = PowerState.NOSTATE
-        instance.save()
-    except _GONE:
-        pass
+        instance.save(expected_vm_state=expected_vm_state)
+    except (*_GONE, exception.UnexpectedVMStateError):
+        return False
+    return True

@@ -279,6 +279,9 @@ class ComputeManager(Manager):
                 continue
             LOG.warning("instance %s stuck in BUILD for over %ss", instance.uuid, timeout)
             exc = exception.InstanceBuildTimeout(instance_uuid=instance.uuid, timeout=timeout)
-            with self.instance_lock(instance.uuid):
+            # Not under the instance lock: the build holds it while the driver spawns,
+            # so waiting for it would keep the server in BUILD until the spawn ends.
+            # ERROR first (only if still building), then destroying the guest stops the
+            # spawn, and the build sees the guest gone and releases its claim.
+            if build._set_error(ctxt, instance, exc, self.host, expected_vm_state=VmState.BUILDING):
                 build._destroy_quietly(self, ctxt, instance)
-                build._set_error(ctxt, instance, exc, self.host)
