@@ -120,6 +120,9 @@ def _reschedule(
         )
     except (*_GONE, exception.UnexpectedVMStateError):
         return  # deleted, or put in ERROR by the build timeout
+    # The audit done when the claim was dropped still counted the instance on this
+    # host; count again now that it has left, or the host shows it until the next audit.
+    manager.rt.update_available_resource(ctxt)
     if request_spec is None:
         _set_error(ctxt, instance, cause, manager.host)
         return
