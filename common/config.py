@@ -46,6 +46,16 @@ core_opts = [
         min=1,
         help="Default spacing in seconds of periodic tasks that do not set their own.",
     ),
+    # Nova and Cinder both have this [DEFAULT] option; one process may load both
+    # services' options, so it is declared once here. Cinder's default (unset) is applied
+    # by blockstorage.conf.set_service_defaults().
+    cfg.StrOpt(
+        "default_availability_zone",
+        default="nova",
+        help="Nova: availability zone of compute hosts that are in no aggregate carrying "
+        "availability_zone metadata. Cinder: availability zone of new volumes that name "
+        "none (unset there, which means storage_availability_zone).",
+    ),
     cfg.IntOpt(
         "graceful_shutdown_timeout",
         default=60,

@@ -30,13 +30,7 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
 
 def _register() -> None:
     for group, opts in list_opts():
-        for opt in opts:
-            try:
-                CONF.register_opt(opt, group=None if group == "DEFAULT" else group)
-            except cfg.DuplicateOptError:
-                # Nova registered the same name (default_availability_zone) in this
-                # process; the option means the same thing, only its default differs.
-                pass
+        CONF.register_opts(opts, group=None if group == "DEFAULT" else group)
 
 
 _register()
@@ -49,6 +43,7 @@ def set_service_defaults() -> None:
     keeps Nova's defaults for Nova's code.
     """
     CONF.set_default("control_exchange", "cinder")
+    CONF.set_default("default_availability_zone", None)
 
 
 __all__ = ["CONF", "list_opts", "set_service_defaults"]

@@ -9,11 +9,6 @@ volume_api_opts = [
         default="nova",
         help="Availability zone of this node; cinder-volume registers its backends in it.",
     ),
-    cfg.StrOpt(
-        "default_availability_zone",
-        help="Availability zone of new volumes that name none; unset means "
-        "storage_availability_zone.",
-    ),
     cfg.BoolOpt(
         "allow_availability_zone_fallback",
         default=False,

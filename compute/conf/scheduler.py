@@ -147,12 +147,6 @@ allocation_ratio_opts = [
 
 availability_zone_opts = [
     cfg.StrOpt(
-        "default_availability_zone",
-        default="nova",
-        help="Availability zone of compute hosts that are in no aggregate carrying "
-        "availability_zone metadata.",
-    ),
-    cfg.StrOpt(
         "default_schedule_zone",
         help="Availability zone given to instances whose request names none.  Unset: "
         "such instances may land in any zone.",
