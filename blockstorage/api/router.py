@@ -9,10 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from blockstorage.api import api_version
+from blockstorage.api import (
+    api_version,
+    attachments,
+    resources,
+    snapshots,
+    types,
+    volume_actions,
+    volumes,
+)
 from common.wsgi.router import PROJECT_ID_REQUIRED, APIRouter, RouteTable
 
-ROUTES: list[Any] = []
+ROUTES: list[Any] = [
+    # /volumes, /volumes/detail, /volumes/summary (3.12), /volumes/{id}
+    *volumes.ROUTES,
+    # /volumes/{id}/action: os-extend, os-reserve ... os-detach, admin actions
+    *volume_actions.ROUTES,
+    # /types, extra_specs, os-volume-type-access
+    *types.ROUTES,
+    # /snapshots
+    *snapshots.ROUTES,
+    # /attachments (3.27)
+    *attachments.ROUTES,
+    # limits, os-quota-sets, os-services, os-availability-zone, scheduler-stats, messages
+    *resources.ROUTES,
+]
 
 
 def build_router(routes: RouteTable | None = None) -> APIRouter:

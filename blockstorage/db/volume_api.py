@@ -130,6 +130,14 @@ def _equals(column: Any, value: Any) -> Any:
     return column.is_(None) if value is None else column == value
 
 
+def _one_of(column: Any, values: Any) -> Any:
+    """``column IN values``, where a None among the values matches NULL (SQL's IN never
+    does)."""
+    present = [str(v) for v in values if v is not None]
+    clause = column.in_(present)
+    return sa.or_(clause, column.is_(None)) if None in values else clause
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
@@ -286,7 +294,7 @@ def _conditions(
     for key, value in expected.items():
         column = getattr(vol, key)
         if isinstance(value, list | tuple | set | frozenset):
-            where.append(column.in_([str(v) if v is not None else None for v in value]))
+            where.append(_one_of(column, value))
         else:
             where.append(_equals(column, value))
     if no_snapshots:
@@ -400,12 +408,14 @@ def volume_glance_metadata_bulk_create(
 
 
 # -- attachments ---------------------------------------------------------------------------
-def _attachment_stmt(ctxt: RequestContext) -> sa.Select:
-    stmt = helpers.live(models.VolumeAttachment, ctxt)
+def _attachment_stmt(ctxt: RequestContext, project_id: str | None = None) -> sa.Select:
+    """Live attachments, of the context's project (through their volume) unless admin."""
+    att, vol = models.VolumeAttachment, models.Volume
+    stmt = helpers.live(att, ctxt).join(vol, vol.id == att.volume_id)
     if not ctxt.is_admin:
-        stmt = stmt.join(
-            models.Volume, models.Volume.id == models.VolumeAttachment.volume_id
-        ).where(models.Volume.project_id == ctxt.project_id)
+        stmt = stmt.where(vol.project_id == ctxt.project_id)
+    if project_id is not None:
+        stmt = stmt.where(vol.project_id == project_id)
     return stmt
 
 
@@ -444,13 +454,7 @@ def volume_attachment_get_all(
     """Attachments (of the context's project unless admin), filtered on their columns
     (``volume_id``, ``instance_uuid``, ``attach_status``...)."""
     att = models.VolumeAttachment
-    stmt = _attachment_stmt(ctxt)
-    if project_id is not None:
-        stmt = stmt.where(
-            sa.exists().where(
-                models.Volume.id == att.volume_id, models.Volume.project_id == project_id
-            )
-        )
+    stmt = _attachment_stmt(ctxt, project_id)
     for key, value in (filters or {}).items():
         if key not in ATTACHMENT_COLUMNS:
             return []

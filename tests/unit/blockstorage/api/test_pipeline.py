@@ -32,7 +32,7 @@ TEST_ROUTES = [
 
 
 def _app(monkeypatch, tmp_path, strategy: str) -> Iterator[Any]:
-    monkeypatch.setattr(router, "ROUTES", [*router.ROUTES, *TEST_ROUTES])
+    monkeypatch.setattr(router, "ROUTES", [*TEST_ROUTES, *router.ROUTES])
     with fakes.configured("cinder", f"[DEFAULT]\nauth_strategy = {strategy}\n", tmp_path):
         yield fakes.load("osapi_volume")
 
@@ -46,7 +46,7 @@ def _check_versions(body: dict[str, Any]) -> None:
     (version,) = body["versions"]
     assert version["id"] == "v3.0"
     assert version["status"] == "CURRENT"
-    assert (version["min_version"], version["version"]) == ("3.0", "3.0")
+    assert (version["min_version"], version["version"]) == ("3.0", "3.27")
     assert version["media-types"] == [
         {"base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"}
     ]
