@@ -17,6 +17,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/stackrc"
 source "$NOVELLA_REPO/devstack-like/lib/image.sh"
 # shellcheck source=lib/clouds.sh
 source "$NOVELLA_REPO/devstack-like/lib/clouds.sh"
+# shellcheck source=lib/guest_image.sh
+source "$NOVELLA_REPO/devstack-like/lib/guest_image.sh"
 cd "$NOVELLA_REPO"
 started=$SECONDS
 
@@ -59,6 +61,7 @@ for project in $projects; do
     "init_$project"
 done
 if [[ " $projects " == *" nova "* ]]; then
+    import_guest_image
     import_default_image
 fi
 

@@ -32,3 +32,22 @@ NOVELLA_VOLUME_PACKAGES=(
 )
 NOVELLA_RUNTIME_PACKAGES+=("${NOVELLA_VOLUME_PACKAGES[@]}")
 NOVELLA_TEST_PACKAGES+=("${NOVELLA_VOLUME_PACKAGES[@]}")
+
+# The test guest (devstack-like/tools/build-guest-image.sh, lib/guest_image.sh) and what
+# runs it: QEMU and libvirt, the Debian cloud kernel (AKI), busybox-static, dropbear-bin
+# (the SSH server without Debian's init scripts), cpio and kmod (the initramfs and its
+# module order), e2fsprogs (the AMI's ext2); openssh-client logs into the guest in tests.
+NOVELLA_GUEST_PACKAGES=(
+    qemu-system-x86
+    qemu-utils
+    libvirt-daemon-system
+    libvirt-clients
+    linux-image-cloud-amd64
+    busybox-static
+    dropbear-bin
+    cpio
+    kmod
+    e2fsprogs
+    openssh-client
+)
+NOVELLA_TEST_PACKAGES+=("${NOVELLA_GUEST_PACKAGES[@]}")

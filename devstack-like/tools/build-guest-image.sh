@@ -159,7 +159,7 @@ install -m 0755 "$busybox_bin" "$root/bin/busybox"
 while read -r applet; do
     [ "$applet" = bin/busybox ] && continue
     [ -e "$root/$applet" ] && continue
-    mkdir -p "$root/$(dirname "$applet")"
+    [ -d "$root/${applet%/*}" ] || mkdir -p "$root/${applet%/*}"
     ln -s /bin/busybox "$root/$applet"
 done < <("$busybox_bin" --list-full)
 ln -s bin/busybox "$root/init"
@@ -201,7 +201,7 @@ printf 'ssh 22/tcp\nhttp 80/tcp www\nhttps 443/tcp\n' >"$root/etc/services"
 
 find "$root" -exec touch -h -d "@$epoch" {} +
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
-    cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n -9 >"$work/initrd.img"
+    cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n -6 >"$work/initrd.img"
 
 # --- the machine image (AMI): a raw ext2 disk with a marker ------------------------------
 disk_root=$work/disk

@@ -11,8 +11,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -25,6 +27,7 @@ import pytest
 
 from tests.e2e.conftest import (
     BUILD_SCRIPT,
+    REPO,
     GuestImage,
     build_guest_image,
     domain_exists,
@@ -402,3 +405,93 @@ def test_guest_powers_itself_off_from_user_data(
     assert up.group(1) == instance_id
     wait_for_domain_gone(guests.uri, name, POWEROFF_TIMEOUT)
     assert "NOVELLA-USERDATA-RUN" in guests.console().read_text()
+
+
+def _import_guest_image(tmp_path: Path, guest_image: GuestImage) -> str:
+    """Run lib/guest_image.sh's import_guest_image, then import_default_image, as
+    stack.sh does, against a local image store under ``tmp_path``."""
+    conf = tmp_path / "nova.conf"
+    conf.write_text(f"[DEFAULT]\nstate_path = {tmp_path / 'state'}\n")
+    lib = REPO / "devstack-like" / "lib"
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            f"source {lib / 'functions.sh'}",
+            f"source {lib / 'packages.sh'}",
+            f"source {lib / 'image.sh'}",
+            f"source {lib / 'guest_image.sh'}",
+            "import_guest_image",
+            "import_default_image",
+            'echo "default image: $NOVELLA_DEFAULT_IMAGE_NAME"',
+        ]
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOVELLA_")}
+    env.update(
+        NOVELLA_REPO=str(REPO),
+        NOVELLA_VENV=sys.prefix,
+        NOVA_CONF=str(conf),
+        NOVELLA_STATE_DIR=str(tmp_path / "state"),
+        NOVELLA_GUEST_IMAGE_DIR=str(guest_image.kernel.parent),
+    )
+    (tmp_path / "state").mkdir(exist_ok=True)
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _nova_manage_images(tmp_path: Path, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, str(REPO / "bin" / "nova-manage")]
+        + ["--config-file", str(tmp_path / "nova.conf"), "image", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
+def _table_field(table: str, name: str) -> str:
+    match = re.search(rf"^\|\s*{re.escape(name)}\s*\|\s*(.*?)\s*\|$", table, re.MULTILINE)
+    assert match, f"no {name} in:\n{table}"
+    return match.group(1)
+
+
+def test_stack_imports_the_guest_as_ec2_images_once(
+    guest_image: GuestImage, tmp_path: Path
+) -> None:
+    first = _import_guest_image(tmp_path, guest_image)
+    assert "importing guest image novella-tiny" in first
+    # The guest took the default image's name: the README's boot command boots it.
+    assert "default image: novella-tiny" in first
+    listing = _nova_manage_images(tmp_path, "list")
+    rows = {
+        cells[2]: cells[1]
+        for cells in (
+            [cell.strip() for cell in line.split("|")]
+            for line in listing.splitlines()
+            if line.startswith("| ") and "Name" not in line
+        )
+    }
+    assert sorted(rows) == ["novella-tiny", "novella-tiny-kernel", "novella-tiny-ramdisk"]
+
+    machine = _nova_manage_images(tmp_path, "show", rows["novella-tiny"])
+    assert _table_field(machine, "disk_format") == "ami"
+    assert _table_field(machine, "properties.kernel_id") == rows["novella-tiny-kernel"]
+    assert _table_field(machine, "properties.ramdisk_id") == rows["novella-tiny-ramdisk"]
+    assert _table_field(machine, "properties.novella_build") == guest_image.build_hash
+    kernel = _nova_manage_images(tmp_path, "show", rows["novella-tiny-kernel"])
+    assert _table_field(kernel, "disk_format") == "aki"
+    assert _table_field(kernel, "size") == str(guest_image.kernel.stat().st_size)
+    ramdisk = _nova_manage_images(tmp_path, "show", rows["novella-tiny-ramdisk"])
+    assert _table_field(ramdisk, "container_format") == "ari"
+
+    second = _import_guest_image(tmp_path, guest_image)
+    assert "already in the image service" in second
+    assert _nova_manage_images(tmp_path, "list") == listing
