@@ -187,8 +187,9 @@ def test_utf8mb4_round_trip_and_no_silent_truncation(kind, fresh_database):
 def test_db_sync_on_a_fresh_database_and_again(kind, fresh_database):
     url = fresh_database(kind)
     assert migration.db_version(url, "migrations.compute") is None
+    head = migration.head_revision("migrations.compute")
+    assert head is not None and head >= "0002"
     migration.db_sync(url, "migrations.compute")
-    assert migration.db_version(url, "migrations.compute") == "0001"
+    assert migration.db_version(url, "migrations.compute") == head
     migration.db_sync(url, "migrations.compute")
-    assert migration.db_version(url, "migrations.compute") == "0001"
-    assert migration.head_revision("migrations.compute") == "0001"
+    assert migration.db_version(url, "migrations.compute") == head
