@@ -58,7 +58,15 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+    """Run rabbitmqctl, waiting up to a minute for a broker that is restarting."""
+    deadline = time.monotonic() + 60
+    while True:
+        result = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60)
+        if result.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {result.stderr.decode()}")
+        time.sleep(2)
 
 
 class BenchCloud:
@@ -131,7 +139,13 @@ class BenchCloud:
                         "state_path": workdir / host,
                         "compute_driver": "fake.FakeDriver",
                     },
-                    "fake_driver": {"spawn_delay": spawn_delay},
+                    # Large hosts: capacity never limits the run, the services do.
+                    "fake_driver": {
+                        "spawn_delay": spawn_delay,
+                        "vcpus": 4096,
+                        "memory_mb": 16 * 1024 * 1024,
+                        "local_gb": 1024 * 1024,
+                    },
                 },
             )
             for host in self.hosts
