@@ -22,7 +22,7 @@ History:
 * 3.12 - * ``/volumes/summary``.
 * 3.13 - * ``group_id`` in volume details (groups not served).
 * 3.14 - * ``group_snapshot_id`` in snapshots (group snapshots not served).
-* 3.15 - ETags of volume metadata (volume metadata API not served).
+* 3.15 - * ``ETag`` of volume metadata; ``If-Match`` on replacing it (412).
 * 3.16 - migrate to a cluster (not served).
 * 3.17 - cluster in manageable lists (not served).
 * 3.18 - backup project attribute (not served).

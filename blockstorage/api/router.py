@@ -16,6 +16,7 @@ from blockstorage.api import (
     snapshots,
     types,
     volume_actions,
+    volume_metadata,
     volumes,
 )
 from common.wsgi.router import PROJECT_ID_REQUIRED, APIRouter, RouteTable
@@ -25,6 +26,8 @@ ROUTES: list[Any] = [
     *volumes.ROUTES,
     # /volumes/{id}/action: os-extend, os-reserve ... os-detach, admin actions
     *volume_actions.ROUTES,
+    # /volumes/{volume_id}/metadata(/{key}) (ETags from 3.15)
+    *volume_metadata.ROUTES,
     # /types, extra_specs, os-volume-type-access
     *types.ROUTES,
     # /snapshots
