@@ -293,8 +293,8 @@ def test_guest_boots_with_its_smbios_uuid_and_powers_off_on_acpi_shutdown(
         domain_uuid,
         guest_image,
         guests.run_dir,
-        # Nova's direct-kernel-boot command line, unknown metadata address: no answer.
-        "root=/dev/vda console=tty0 console=ttyS0 novella.metadata_url=http://127.0.0.9",
+        # Nova's direct-kernel-boot command line; nothing answers on 169.254.169.254.
+        "root=/dev/vda console=tty0 console=ttyS0 console=hvc0",
     )
     created = guests.create(xml, name)
     console = guests.console()
