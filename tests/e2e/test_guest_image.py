@@ -378,33 +378,36 @@ def test_guest_reads_metadata_runs_user_data_and_accepts_only_the_injected_key(
     assert "Permission denied" in refused.stderr
 
 
-def test_guest_powers_itself_off_from_user_data(
-    guest_image: GuestImage, guests: Guests, metadata_service
+@pytest.mark.parametrize("how", ["user-data", "command-line"])
+def test_guest_powers_itself_off(
+    how: str, guest_image: GuestImage, guests: Guests, metadata_service
 ) -> None:
+    """The guest ends itself: a user-data ``poweroff -f`` (through a metadata service),
+    or ``novella.poweroff_after`` on the kernel command line (an image's
+    ``os_command_line``, for clouds whose guests reach no metadata service)."""
     domain_uuid = str(uuid.uuid4())
     instance_id = str(uuid.uuid4())
     name = f"novella-e2e-{domain_uuid[:8]}"
     # No meta_data.json: the id comes from the command line, ahead of SMBIOS.
-    service = MetadataService(
-        {
-            "latest/meta-data/instance-id": "i-00000007",
-            "latest/user-data": "#!/bin/sh\npoweroff -f\n",
-        }
-    )
-    metadata_service.append(service)
-    xml = domain_xml(
-        name,
-        domain_uuid,
-        guest_image,
-        guests.run_dir,
-        f"console=ttyS0 novella.instance_id={instance_id} "
-        f"novella.metadata_url={service.url_from_guest()}",
-    )
-    guests.create(xml, name)
+    cmdline = f"console=ttyS0 novella.instance_id={instance_id}"
+    if how == "user-data":
+        service = MetadataService(
+            {
+                "latest/meta-data/instance-id": "i-00000007",
+                "latest/user-data": "#!/bin/sh\npoweroff -f\n",
+            }
+        )
+        metadata_service.append(service)
+        cmdline += f" novella.metadata_url={service.url_from_guest()}"
+        said = "NOVELLA-USERDATA-RUN"
+    else:
+        cmdline += " novella.metadata_url=http://127.0.0.9 novella.poweroff_after=1"
+        said = "NOVELLA-GUEST-POWEROFF"
+    guests.create(domain_xml(name, domain_uuid, guest_image, guests.run_dir, cmdline), name)
     up = wait_for_console(guests.console(), r"NOVELLA-GUEST-UP (\S+)", BOOT_TIMEOUT)
     assert up.group(1) == instance_id
     wait_for_domain_gone(guests.uri, name, POWEROFF_TIMEOUT)
-    assert "NOVELLA-USERDATA-RUN" in guests.console().read_text()
+    assert said in guests.console().read_text()
 
 
 def _import_guest_image(tmp_path: Path, guest_image: GuestImage) -> str:
