@@ -41,6 +41,18 @@ class RequestSpec(VersionedObject):
         "scheduler_hints": fields.DictField(default={}),
     }
 
+    def obj_load_attr(self, name: str) -> None:
+        """A field the sender left out reads as its default (or None): a spec built by
+        an older sender still schedules."""
+        field = self.fields[name]
+        if field.has_default:
+            self.obj_set_defaults(name)
+        elif field.nullable:
+            setattr(self, name, None)
+        else:
+            super().obj_load_attr(name)
+        self.obj_reset_changes([name])
+
     @property
     def size(self) -> int:
         return int(self.volume_properties.get("size") or 0)
