@@ -450,6 +450,35 @@ class API:
         self.volume_rpcapi.terminate_connection(ctxt, volume, connector, force=True)
         self.volume_rpcapi.detach_volume(ctxt, volume, attachment_id)
 
+    def copy_volume_to_image(
+        self, ctxt: RequestContext, volume: Any, metadata: dict[str, Any], force: bool = False
+    ) -> dict[str, Any]:
+        """Register a queued image, move the volume to ``uploading`` and cast the upload
+        to its backend; returns the image's metadata."""
+        allowed = ("available", "in-use") if force else ("available",)
+        if volume.status not in allowed:
+            raise exception.InvalidVolume(
+                reason=f"Volume {volume.id} status must be available or in-use, but current "
+                f"status is: {volume.status}." if force else
+                f"Volume {volume.id} status must be available, but current status is: "
+                f"{volume.status}."
+            )  # fmt: skip
+        from blockstorage.volume import image_utils
+
+        images = image_utils.get_image_service()
+        image = images.create(ctxt, metadata)
+        done = volume.conditional_update(
+            {"status": VolumeStatus.UPLOADING.value, "previous_status": volume.status},
+            {"status": list(allowed)},
+        )
+        if not done:
+            images.delete(ctxt, image["id"])
+            raise exception.InvalidVolume(
+                reason=f"Volume {volume.id} status changed while the upload was requested."
+            )
+        self.volume_rpcapi.copy_volume_to_image(ctxt, volume, dict(image))
+        return image
+
     # -- snapshots ------------------------------------------------------------------------
     def get_snapshot(self, ctxt: RequestContext, snapshot_id: str) -> Any:
         if not is_uuid_like(snapshot_id):

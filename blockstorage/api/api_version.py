@@ -8,7 +8,7 @@ volumes ...), which answer 404 at every version.
 History:
 
 * 3.0 - the v3 API with microversions (the version with no header).
-* 3.1 - image upload: visibility and protected (upload is not served).
+* 3.1 - * ``visibility`` and ``protected`` of ``os-volume_upload_image``.
 * 3.2 - * ``bootable`` filter of the volume list takes only true/false (else 400).
 * 3.3 - * the messages API (``/messages``).
 * 3.4 - * ``glance_metadata`` filter of the volume list.
@@ -51,6 +51,7 @@ VERSION_INFO = VersionInfo(
 )
 
 # The steps the code tests for, by name.
+UPLOAD_IMAGE_PARAMS = "3.1"
 VOLUME_LIST_BOOTABLE = "3.2"
 MESSAGES = "3.3"
 VOLUME_LIST_GLANCE_METADATA = "3.4"

@@ -131,7 +131,7 @@ _TABLE = [
 
 _ACTIONS = (
     "reserve", "unreserve", "begin_detaching", "roll_detaching", "initialize_connection",
-    "terminate_connection", "attach", "detach",
+    "terminate_connection", "attach", "detach", "upload_image",
 )  # fmt: skip
 
 API_RULES = [_rule(*row) for row in _TABLE] + [

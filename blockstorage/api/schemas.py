@@ -228,3 +228,17 @@ service_update = {
     },
     "additionalProperties": True,
 }
+
+upload_image = wrapped(
+    "os-volume_upload_image",
+    {
+        "image_name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "force": boolean,
+        "disk_format": {"type": "string", "enum": ["raw", "qcow2"]},
+        "container_format": {"type": "string", "enum": ["bare"]},
+        "visibility": {"type": "string", "enum": ["public", "private", "shared", "community"]},
+        "protected": boolean,
+    },
+    ["image_name"],
+    False,
+)

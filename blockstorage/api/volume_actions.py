@@ -1,6 +1,7 @@
 """``POST /volumes/{id}/action``: os-extend, the attach steps (os-reserve ...
 os-detach), os-set_bootable, os-update_readonly_flag and the admin actions
-(os-reset_status, os-force_detach, os-force_delete), with Cinder's codes."""
+(os-reset_status, os-force_detach, os-force_delete) and os-volume_upload_image, with
+Cinder's codes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import webob
 import webob.exc
 
 from blockstorage import exception
-from blockstorage.api import common, schemas
+from blockstorage.api import api_version, common, schemas, views
 from blockstorage.api.volumes import authorize, get_volume
 from blockstorage.volume import states
 from common import rpc
@@ -169,6 +170,41 @@ class VolumeActionsController(Controller):
         common.volume_api().force_detach(
             req.context, volume, spec.get("attachment_id"), spec.get("connector")
         )
+
+    @action("os-volume_upload_image")
+    @response(202)
+    @validation.schema(schemas.upload_image)
+    def _upload_image(self, req: Request, id: str, body: dict[str, Any]) -> dict[str, Any]:
+        volume = _volume(req, id, ACTION % "upload_image")
+        spec = body["os-volume_upload_image"]
+        force = common.bool_param(spec.get("force", False), "force")
+        meta: dict[str, Any] = {
+            "name": spec["image_name"],
+            "disk_format": spec.get("disk_format", "raw"),
+            "container_format": spec.get("container_format", "bare"),
+        }
+        if api_version.at_least(req, api_version.UPLOAD_IMAGE_PARAMS):
+            if "visibility" in spec:
+                meta["visibility"] = spec["visibility"]
+            if "protected" in spec:
+                meta["protected"] = common.bool_param(spec["protected"], "protected")
+        image = common.volume_api().copy_volume_to_image(req.context, volume, meta, force)
+        return {
+            "os-volume_upload_image": {
+                "id": volume.id,
+                "updated_at": common.iso(volume.updated_at),
+                "status": volume.status,
+                "display_description": volume.display_description,
+                "size": volume.size,
+                "volume_type": views.volume_type(req, volume.volume_type)
+                if volume.volume_type
+                else None,
+                "image_id": image["id"],
+                "container_format": meta["container_format"],
+                "disk_format": meta["disk_format"],
+                "image_name": meta["name"],
+            }
+        }
 
     @action("os-force_delete")
     @response(202)

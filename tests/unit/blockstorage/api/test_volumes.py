@@ -340,3 +340,77 @@ def test_bootable_readonly_and_admin_actions(api, zone):
     assert status(vol)[0] == "deleting"
     assert fault(action(api, vol, {"os-force_detach": {}}), 403)
     assert action(api, vol, {"os-force_detach": {"attachment_id": None}}, ADMIN).status_int == 202
+
+
+class FakeImages:
+    """Nova's image service as cinder-api reads it (``show`` of one image)."""
+
+    def __init__(self, **images):
+        self.images = images
+
+    def show(self, ctxt, image_id):
+        from compute import exception as compute_exc
+
+        if image_id not in self.images:
+            raise compute_exc.ImageNotFound(image_id=image_id)
+        return self.images[image_id]
+
+
+def test_create_from_image_checks_the_image(api, zone, monkeypatch):
+    from blockstorage.volume import image_utils
+
+    gib = 1024**3
+    images = FakeImages(
+        tiny={"id": "tiny", "status": "active", "size": 20 * 1024**2, "min_disk": 0},
+        big={"id": "big", "status": "active", "size": 3 * gib + 1, "min_disk": 0},
+        picky={"id": "picky", "status": "active", "size": 1, "min_disk": 5},
+        queued={"id": "queued", "status": "queued", "size": 0, "min_disk": 0},
+    )
+    monkeypatch.setattr(image_utils, "get_image_service", lambda: images)
+    resp = create(api, imageRef="tiny")
+    assert resp.status_int == 202
+    spec = api.sent("create_volume")[-1]
+    assert spec["image_id"] == "tiny"
+    assert spec["request_spec"].volume_properties["image_size"] == 20 * 1024**2
+    assert fault(create(api, image_id="big", size=3), 400) == (
+        "Invalid input received: Size of specified image 4GB is larger than volume size 3GB."
+    )
+    assert fault(create(api, imageRef="picky", size=2), 400) == (
+        "Invalid input received: Volume size 2GB cannot be smaller than the image minDisk size 5GB."
+    )
+    assert fault(create(api, imageRef="queued"), 400) == (
+        "Invalid input received: Image queued is not active."
+    )
+    assert fault(create(api, imageRef="missing"), 404) == "Image missing could not be found."
+
+
+def test_upload_to_image(api, zone, monkeypatch):
+    from blockstorage.volume import image_utils
+
+    class Images(FakeImages):
+        def create(self, ctxt, meta, data=None):
+            image = {"id": "new-image", "status": "queued", **meta}
+            self.images[image["id"]] = image
+            return image
+
+    images = Images()
+    monkeypatch.setattr(image_utils, "get_image_service", lambda: images)
+    vol = api.volume(size=2)
+    body = {"os-volume_upload_image": {"image_name": "snap", "disk_format": "qcow2",
+                                       "visibility": "public"}}  # fmt: skip
+    resp = action(api, vol, body, version="3.1")
+    assert resp.status_int == 202
+    reply = resp.json["os-volume_upload_image"]
+    assert (reply["status"], reply["image_id"], reply["disk_format"], reply["size"]) == (
+        "uploading", "new-image", "qcow2", 2,
+    )  # fmt: skip
+    assert images.images["new-image"]["visibility"] == "public"
+    sent = api.sent("copy_volume_to_image")[-1]
+    assert sent["image_meta"]["id"] == "new-image"
+    assert status(vol)[0] == "uploading"
+    assert fault(action(api, vol, body), 400).startswith(f"Invalid volume: Volume {vol.id} status")
+    plain = api.volume()
+    assert fault(action(api, plain, {"os-volume_upload_image": {}}), 400)
+    del images.images["new-image"]
+    assert action(api, plain, body, version="3.0").status_int == 202
+    assert "visibility" not in images.images["new-image"]  # a 3.1 parameter
