@@ -19,6 +19,8 @@ _MODULES = (
     "compute.conf.image",
     "compute.conf.servers",
     "compute.conf.quota",
+    "compute.conf.libvirt",
+    "compute.conf.vnc",
 )
 
 
