@@ -222,9 +222,7 @@ class InvalidSortKey(Invalid):
 
 
 class UnexpectedVMStateError(InstanceInvalidState):
-    msg_fmt = (
-        "Unexpected VM state: expecting %(expected)s but the VM state is actually %(actual)s"
-    )
+    msg_fmt = "Unexpected VM state: expecting %(expected)s but the VM state is actually %(actual)s"
 
 
 class ComputeNodeExists(Conflict):
