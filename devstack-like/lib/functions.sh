@@ -87,7 +87,7 @@ find_python() {
     return 1
 }
 
-# ensure_venv: create NOVELLA_VENV if needed and `pip install -e '.[test]'` into it,
+# ensure_venv: create NOVELLA_VENV if needed and `pip install -e '.[test,libvirt]'` into it,
 # skipped when pyproject.toml (and the interpreter) did not change since the last install.
 ensure_venv() {
     local python stamp wanted
@@ -98,18 +98,18 @@ ensure_venv() {
         "$python" -m venv "$NOVELLA_VENV" || die "could not create $NOVELLA_VENV (python3-venv?)"
     fi
     stamp="$NOVELLA_VENV/.novella-install-stamp"
-    wanted="$(sha256sum "$NOVELLA_REPO/pyproject.toml" | cut -d' ' -f1) $("$NOVELLA_VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
+    wanted="$(sha256sum "$NOVELLA_REPO/pyproject.toml" | cut -d' ' -f1) $("$NOVELLA_VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') test,libvirt"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
         return 0
     fi
-    say "installing Python dependencies into $NOVELLA_VENV (pip install -e '.[test]')"
+    say "installing Python dependencies into $NOVELLA_VENV (pip install -e '.[test,libvirt]')"
     rm -f "$stamp"
     # The build backend's warnings are noise on success; the whole output shows on failure.
     if ! (cd "$NOVELLA_REPO" && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
-        "$NOVELLA_VENV/bin/python" -m pip install -q -e '.[test]' \
+        "$NOVELLA_VENV/bin/python" -m pip install -q -e '.[test,libvirt]' \
         </dev/null >"$NOVELLA_VENV/pip-install.log" 2>&1); then
         cat "$NOVELLA_VENV/pip-install.log" >&2
-        die "pip install -e '.[test]' failed (output above, kept in $NOVELLA_VENV/pip-install.log)"
+        die "pip install -e '.[test,libvirt]' failed (output above, kept in $NOVELLA_VENV/pip-install.log)"
     fi
     printf '%s\n' "$wanted" >"$stamp"
 }

@@ -7,6 +7,17 @@ NOVELLA_ALL_IN_ONE_PACKAGES=(
     python3-venv
 )
 
+# What building libvirt-python (the `libvirt` extra, which ensure_venv installs for the
+# libvirt driver) needs: libvirt's headers, pkg-config to find them, a C compiler and
+# Python's headers.
+NOVELLA_LIBVIRT_PYTHON_PACKAGES=(
+    libvirt-dev
+    pkg-config
+    gcc
+    python3-dev
+)
+NOVELLA_ALL_IN_ONE_PACKAGES+=("${NOVELLA_LIBVIRT_PYTHON_PACKAGES[@]}")
+
 # What a cloud of separate daemons needs (stack.sh, NOVELLA_MODE=services).
 NOVELLA_RUNTIME_PACKAGES=(
     "${NOVELLA_ALL_IN_ONE_PACKAGES[@]}"
