@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,17 +311,15 @@ def import_with_nova_manage(cloud: Any, image: GuestImage) -> None:
             "--property", f"ramdisk_id={ramdisk}", *extra)  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def libvirt_cloud(
-    libvirtd: str, guest_image: GuestImage, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
-    """One compute host on libvirt (compute1); compute2 stays fake and too small for
-    any guest, so every server lands on the real hypervisor. Shared by the module's
-    cloud tests (starting a cloud costs ~30 s on 2 cores)."""
+@contextmanager
+def cloud_on_libvirt(uri: str, guest_image: GuestImage, tmp_path: Path) -> Iterator[Any]:
+    """A started Cloud whose compute1 runs the libvirt driver on ``uri``; compute2 stays
+    fake and too small for any guest, so every server lands on the real hypervisor.
+    The guest is imported as ``guest`` and ``guest-poweroff``, flavor ``e2e.256``.
+    (Also used by tests/benchmarks/guest_boot.py.)"""
     from tests.e2e.conftest import CACHE_DIR
     from tests.functional.compute.cloud import running_cloud
 
-    tmp_path = tmp_path_factory.mktemp("libvirt-cloud")
     runs = CACHE_DIR / "run"
     runs.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix="cloud-", dir=runs))
@@ -332,7 +331,7 @@ def libvirt_cloud(
             "instances_path": instances,
             "sync_power_state_interval": SYNC_INTERVAL,
         },
-        "libvirt": {"connection_uri": libvirtd, "wait_soft_reboot_seconds": 30},
+        "libvirt": {"connection_uri": uri, "wait_soft_reboot_seconds": 30},
         "image": {"local_store_path": tmp_path / "state" / "images"},
     }
     host_conf = {
@@ -341,23 +340,37 @@ def libvirt_cloud(
             "fake_driver": {"memory_mb": 300},
         }
     }
-    with running_cloud(tmp_path, "mysql", compute_conf=compute_conf, host_conf=host_conf) as cloud:
-        import_with_nova_manage(cloud, guest_image)
-        cloud.openstack("flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1",
-                        "e2e.256", cloud="novella-admin")  # fmt: skip
-        cloud.instances = instances
-        cloud.uri = libvirtd
-        try:
-            yield cloud
-        finally:
-            for server in cloud.openstack_json("server", "list", cloud="novella-admin"):
-                cloud.openstack("server", "delete", "--wait", server["ID"], check=False)
-    # Whatever a failure left behind on the shared libvirtd goes too.
-    for line in virsh(libvirtd, "list", "--all", "--uuid").stdout.split():
-        if (instances / line).exists() and domain_exists(libvirtd, line):
-            virsh(libvirtd, "destroy", line, check=False)
-            virsh(libvirtd, "undefine", line, "--managed-save", check=False)
-    shutil.rmtree(run_dir, ignore_errors=True)
+    try:
+        with running_cloud(
+            tmp_path, "mysql", compute_conf=compute_conf, host_conf=host_conf
+        ) as cloud:
+            import_with_nova_manage(cloud, guest_image)
+            cloud.openstack("flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1",
+                            "e2e.256", cloud="novella-admin")  # fmt: skip
+            cloud.instances = instances
+            cloud.uri = uri
+            try:
+                yield cloud
+            finally:
+                for server in cloud.openstack_json("server", "list", cloud="novella-admin"):
+                    cloud.openstack("server", "delete", "--wait", server["ID"], check=False)
+    finally:
+        # Whatever a failure left behind on the shared libvirtd goes too.
+        for line in virsh(uri, "list", "--all", "--uuid").stdout.split():
+            if (instances / line).exists() and domain_exists(uri, line):
+                virsh(uri, "destroy", line, check=False)
+                virsh(uri, "undefine", line, "--managed-save", check=False)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def libvirt_cloud(
+    libvirtd: str, guest_image: GuestImage, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """``cloud_on_libvirt``, shared by the module's cloud tests (starting a cloud costs
+    ~15 s on 2 cores)."""
+    with cloud_on_libvirt(libvirtd, guest_image, tmp_path_factory.mktemp("cloud")) as cloud:
+        yield cloud
 
 
 def test_openstack_server_create_boots_a_real_guest_that_prints_its_own_id(
