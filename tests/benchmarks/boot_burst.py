@@ -79,6 +79,7 @@ class BenchCloud:
         db: str,
         api_workers: int,
         spawn_delay: float,
+        db_pool_size: int | None = None,
     ) -> None:
         import sqlalchemy as sa
 
@@ -125,7 +126,10 @@ class BenchCloud:
                     "osapi_compute_workers": api_workers,
                 },
                 "api": {"auth_strategy": "noauth2"},
-                "database": {"connection": db_url},
+                "database": {
+                    "connection": db_url,
+                    **({"max_pool_size": db_pool_size} if db_pool_size else {}),
+                },
                 "image": {"local_store_path": state / "images"},
             },
         )
@@ -330,7 +334,7 @@ def report(figures: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"boot_burst: {args.servers} servers, {args.computes} fake computes, db {args.db}, "
         f"{args.api_workers} API workers, {args.concurrency} client threads, "
-        f"spawn_delay {args.spawn_delay}s"
+        f"spawn_delay {args.spawn_delay}s, db pool {args.db_pool_size or 'default'}"
     )
     print(f"  accepted (202)        {figures['accepted']}/{args.servers}")
     print(f"  ACTIVE or ERROR       {figures['active_or_error']}  states {figures['states']}")
@@ -359,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--spawn-delay", type=float, default=0.0)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--db-pool-size",
+        type=int,
+        help="[database] max_pool_size of API, conductor and scheduler (default: Novella's)",
+    )
     parser.add_argument("--keep", type=Path, help="work directory to keep (logs)")
     args = parser.parse_args(argv)
 
@@ -366,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="novella-boot-burst-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    cloud = BenchCloud(workdir, args.computes, args.db, args.api_workers, args.spawn_delay)
+    cloud = BenchCloud(
+        workdir, args.computes, args.db, args.api_workers, args.spawn_delay, args.db_pool_size
+    )
     try:
         started = time.monotonic()
         cloud.start()
