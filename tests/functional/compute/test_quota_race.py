@@ -1,6 +1,7 @@
 """Quotas hold under concurrency and say what Nova says: 100 simultaneous boots against
 an instances quota of 10 create exactly 10 servers; the cores, ram and multi-create
-refusals carry Nova's 403 message. Real daemons on RabbitMQ and PostgreSQL."""
+refusals carry Nova's 403 message. Real daemons on RabbitMQ, on PostgreSQL and on
+MariaDB (whose locking differs)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ TINY = "1"  # m1.tiny: 512 MB, 1 vcpu
 MEDIUM = "3"  # m1.medium: 4096 MB, 2 vcpus
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
+@pytest.fixture(scope="module", params=["postgresql", "mysql"])
+def cloud(request, tmp_path_factory):
     # Enough room on the two fake hosts for every server these tests let through.
     with running_cloud(
         tmp_path_factory.mktemp("quota"),
-        "postgresql",
+        request.param,
         compute_conf={"fake_driver": {"memory_mb": 16384, "vcpus": 16, "spawn_delay": 0.2}},
     ) as cloud:
         yield cloud
