@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from common.config import CONF
 from common.service.servicegroup import utcnow
 from compute import exception
 from compute.instance_events import event_reporter
@@ -46,3 +47,37 @@ def _update_usage(manager: Any, ctxt: Any, instance_uuid: str, node: str | None)
             manager.rt.update_available_resource(ctxt)
         except Exception:
             LOG.exception("resource audit after deleting %s failed", instance_uuid)
+
+
+def cleanup_running_deleted_instances(manager: Any, ctxt: Any) -> None:
+    """Handle guests whose server is deleted in the database: the API deletes a server
+    of a host that is down there alone, so the guest outlives it on this host.
+    ``running_deleted_instance_action`` says what to do once the server has been
+    deleted for ``running_deleted_instance_timeout`` seconds."""
+    from compute import objects
+
+    action = CONF.running_deleted_instance_action
+    uuids = manager.driver.list_instance_uuids()
+    if action == "noop" or not uuids:
+        return
+    deleted = objects.InstanceList.get_by_filters(
+        ctxt.elevated(read_deleted="yes"),
+        {"uuid": uuids, "host": manager.host, "deleted": True, "soft_deleted": False},
+    )
+    now = utcnow()
+    for instance in deleted:
+        if instance.deleted_at is not None and (
+            (now - instance.deleted_at).total_seconds() < CONF.running_deleted_instance_timeout
+        ):
+            continue
+        if action == "log":
+            LOG.warning("guest of deleted instance %s is still on this host", instance.uuid)
+            continue
+        with manager.instance_lock(instance.uuid):
+            if action == "shutdown":
+                LOG.info("powering off the guest of deleted instance %s", instance.uuid)
+                manager.driver.power_off(instance)
+                continue
+            LOG.info("destroying the guest of deleted instance %s", instance.uuid)
+            manager.driver.destroy(ctxt, instance)
+            _update_usage(manager, ctxt, instance.uuid, instance.node)

@@ -263,6 +263,10 @@ class ComputeManager(Manager):
     def _sync_power_states(self, ctxt: Any) -> None:
         power.sync_power_states(self, ctxt)
 
+    @periodic_task(spacing=lambda: CONF.running_deleted_instance_poll_interval)
+    def _cleanup_running_deleted_instances(self, ctxt: Any) -> None:
+        delete.cleanup_running_deleted_instances(self, ctxt)
+
     @periodic_task(spacing=lambda: min(60, CONF.instance_build_timeout or -1))
     def _check_instance_build_time(self, ctxt: Any) -> None:
         """Put instances stuck in BUILD longer than ``instance_build_timeout`` in ERROR."""
