@@ -22,12 +22,14 @@ def cloud(tmp_path_factory):
         tmp_path_factory.mktemp("delete"),
         "mysql",
         controller_conf={"scheduler": {"max_attempts": 1}},
+        # A guest whose server was deleted while its host was down is reaped soon.
         compute_conf={
+            "DEFAULT": {"running_deleted_instance_poll_interval": 2},
             "fake_driver": {
                 "spawn_delay": 5,
                 "action_delay": 2,
                 "fail_spawn_image_ids": BROKEN_IMAGE_ID,
-            }
+            },
         },
     ) as cloud:
         yield cloud
@@ -162,6 +164,29 @@ def test_delete_in_the_middle_of_a_reboot(cloud, image):
     sdk.compute.delete_server(server_id)
     sdk.compute.wait_for_delete(sdk.compute.get_server(server_id), wait=60)
     assert_deleted(cloud, server_id)
+    assert_hosts_empty(cloud)
+
+
+def compute_state(cloud, host: str) -> str:
+    services = cloud.admin("GET", f"/os-services?host={host}&binary=nova-compute").json()
+    return services["services"][0]["state"]
+
+
+def test_delete_while_its_host_is_down_reaps_the_guest_when_it_returns(cloud, image):
+    server_id = boot(cloud, image, "orphan")
+    host = cloud.wait_status(server_id, "ACTIVE", timeout=60)["OS-EXT-SRV-ATTR:host"]
+    compute = cloud.computes[host]
+    compute.proc.send_signal(signal.SIGSTOP)
+    try:
+        wait_for(lambda: compute_state(cloud, host) == "down", timeout=40, what=f"{host} down")
+        # The API deletes the server of a host that is down by itself, at once.
+        assert cloud.api("DELETE", f"/servers/{server_id}").status_code == 204
+        assert_deleted(cloud, server_id)
+        assert server_id in cloud.guests(host)
+    finally:
+        compute.proc.send_signal(signal.SIGCONT)
+    wait_for(lambda: compute_state(cloud, host) == "up", timeout=40, what=f"{host} up")
+    wait_for(lambda: cloud.guests(host) == [], timeout=30, what="the orphan guest reaped")
     assert_hosts_empty(cloud)
 
 
