@@ -331,3 +331,7 @@ class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
 
 class HypervisorUnavailable(NovellaException):
     msg_fmt = "Connection to the hypervisor is broken on host: %(host)s"
+
+
+class InstanceNotReady(Conflict):
+    msg_fmt = "Instance %(instance_id)s is not ready"

@@ -462,6 +462,14 @@ class API:
         self._start_task(ctxt, instance, Action.STOP, STOP, progress=0)
         self.compute_rpcapi.stop_instance(ctxt, instance, clean_shutdown=clean_shutdown)
 
+    def get_console_output(
+        self, ctxt: RequestContext, instance: Any, tail_length: int | None = None
+    ) -> str:
+        """The guest's serial console log, read on its host (a call, not a cast)."""
+        if not instance.host or instance.vm_state == VmState.BUILDING:
+            raise exception.InstanceNotReady(instance_id=instance.uuid)
+        return self.compute_rpcapi.get_console_output(ctxt, instance, tail_length)
+
     def start(self, ctxt: RequestContext, instance: Any) -> None:
         self._start_task(ctxt, instance, Action.START, START)
         self.compute_rpcapi.start_instance(ctxt, instance)

@@ -409,6 +409,8 @@ SERVER_RULE_TABLE = [
              "Suspend a server."),
             ("os_compute_api:os-suspend-server:resume", "rule:project_member_api", "resume",
              "Resume a suspended server."),
+            ("os_compute_api:os-console-output", "rule:project_member_api",
+             "os-getConsoleOutput", "Show the console output of a server."),
             ("os_compute_api:os-lock-server:lock", "rule:project_member_api", "lock",
              "Lock a server: only admins may then act on it."),
             ("os_compute_api:os-lock-server:unlock", "rule:project_member_api", "unlock",

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from common.config import CONF
 from compute import exception
 from compute.instance_events import add_instance_fault, event_reporter
 from compute.states import Action, PowerState, TaskState, VmState, get_rule
@@ -23,7 +24,9 @@ _DRIVER_CALLS: dict[Action, tuple[str, Callable[[Any, Any, Any], None]]] = {
                     lambda d, c, i: d.reboot(c, i, None, "SOFT")),
     Action.REBOOT_HARD: ("compute_reboot_instance",
                          lambda d, c, i: d.reboot(c, i, None, "HARD")),
-    Action.STOP: ("compute_stop_instance", lambda d, c, i: d.power_off(i)),
+    Action.STOP: ("compute_stop_instance",
+                  lambda d, c, i: d.power_off(i, CONF.shutdown_timeout,
+                                              CONF.compute.shutdown_retry_interval)),
     Action.START: ("compute_start_instance", lambda d, c, i: d.power_on(c, i, None)),
     Action.PAUSE: ("compute_pause_instance", lambda d, c, i: d.pause(i)),
     Action.UNPAUSE: ("compute_unpause_instance", lambda d, c, i: d.unpause(i)),

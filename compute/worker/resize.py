@@ -133,8 +133,7 @@ def confirm_resize(manager: Any, ctxt: Any, instance: Any, migration: dict) -> N
         manager.instance_lock(instance.uuid),
         event_reporter(ctxt, "compute_confirm_resize", instance.uuid, manager.host),
     ):
-        if migration[SOURCE_HOST] != migration[DEST_HOST]:
-            manager.driver.confirm_migration(ctxt, migration, instance, None)
+        manager.driver.confirm_migration(ctxt, migration, instance, None)
         old_state = instance.system_metadata.get(OLD_VM_STATE)
         instance.vm_state = VmState.STOPPED if old_state == VmState.STOPPED else VmState.ACTIVE
         instance.task_state = None

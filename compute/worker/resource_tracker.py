@@ -57,7 +57,8 @@ class ResourceTracker:
         Refused with ``ComputeResourcesUnavailable`` when the node (with its allocation
         ratios, or the scheduler's ``limits``) cannot fit it: the build is then
         rescheduled elsewhere. The claim stays after the block on success, until the
-        next audit counts the instance itself; it is dropped on failure.
+        next audit counts the instance itself; it is dropped on failure. A claim costs
+        one save of the node, not a recount of the host's instances.
         """
         usage = _flavor_usage(flavor or instance.flavor)
         key = (nodename, instance.uuid)
@@ -65,7 +66,7 @@ class ResourceTracker:
             node = self._node(ctxt, nodename)
             self._check_fits(node, usage, limits or {})
             self._claims[key] = usage
-            self._apply_usage(ctxt, nodename)
+            self._add_usage(node, usage, +1)
         try:
             yield
         except BaseException:
@@ -74,8 +75,21 @@ class ResourceTracker:
 
     def abort_claim(self, ctxt: Any, instance_uuid: str, nodename: str) -> None:
         with self._lock:
-            if self._claims.pop((nodename, instance_uuid), None) is not None:
-                self._apply_usage(ctxt, nodename)
+            usage = self._claims.pop((nodename, instance_uuid), None)
+            node = self.compute_nodes.get(nodename)
+            if usage is not None and node is not None:
+                self._add_usage(node, usage, -1)
+
+    @staticmethod
+    def _add_usage(node: Any, usage: dict[str, int], sign: int) -> None:
+        """A claim between two audits: adjust the node's figures and save them, without
+        recounting every instance of the host (that is the audit's job)."""
+        node.vcpus_used = node.vcpus_used + sign * usage["vcpus"]
+        node.memory_mb_used = node.memory_mb_used + sign * usage["memory_mb"]
+        node.local_gb_used = node.local_gb_used + sign * usage["local_gb"]
+        node.free_ram_mb = node.memory_mb - node.memory_mb_used
+        node.free_disk_gb = node.local_gb - node.local_gb_used
+        node.save()
 
     def _check_fits(self, node: Any, usage: dict[str, int], limits: dict[str, float]) -> None:
         totals = {

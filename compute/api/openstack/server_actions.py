@@ -167,6 +167,26 @@ class ServerActionsMixin:
     def _action_resume(self, req: Request, id: str, body: Any) -> None:
         self._simple_action(req, id, "os_compute_api:os-suspend-server:resume", "resume", "resume")
 
+    # -- console ---------------------------------------------------------------------
+    @action("os-getConsoleOutput")
+    @validation.schema(schemas.GET_CONSOLE_OUTPUT)
+    def _action_get_console_output(self, req: Request, id: str, body: dict[str, Any]) -> Any:
+        instance = get_instance(req, id)
+        authorize(req, "os_compute_api:os-console-output", instance)
+        length = body["os-getConsoleOutput"].get("length")
+        length = None if length in (None, "") or int(length) == -1 else int(length)
+        try:
+            output = compute_api().get_console_output(req.context, instance, length)
+        except exception.InstanceNotReady as error:
+            raise webob.exc.HTTPConflict(detail=error.format_message()) from None
+        except NotImplementedError:
+            raise webob.exc.HTTPNotImplemented(
+                detail="Unable to get console output: not supported by this hypervisor"
+            ) from None
+        # Control characters other than newlines and tabs would break JSON clients.
+        output = "".join(c for c in output if c in "\n\t" or c >= " ")
+        return {"output": output}
+
     # -- lock --------------------------------------------------------------------------
     @action("lock")
     @response(202)

@@ -259,3 +259,24 @@ META_ITEM_BODY: dict[str, Any] = {
     "required": ["meta"],
     "additionalProperties": False,
 }
+
+
+# os-console-output: how many lines from the end (-1 or absent: everything).
+GET_CONSOLE_OUTPUT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "os-getConsoleOutput": {
+            "type": "object",
+            "properties": {
+                "length": {
+                    "type": ["integer", "string", "null"],
+                    "pattern": "^-?[0-9]+$",
+                    "minimum": -1,
+                },
+            },
+            "additionalProperties": False,
+        },
+    },
+    "required": ["os-getConsoleOutput"],
+    "additionalProperties": False,
+}
