@@ -12,10 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from blockstorage import exception
 from common.context import RequestContext
+from common.db import query
 from common.db.engine import EngineFacade
 
 CHUNK = 500
@@ -83,10 +83,6 @@ def process_sort_params(
     return keys, dirs
 
 
-def _rank(column: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.case((column.is_(None), 0), else_=1)
-
-
 def paginate(
     stmt: sa.Select,
     model: Any,
@@ -96,43 +92,17 @@ def paginate(
     limit: int | None = None,
     offset: int | None = None,
 ) -> sa.Select:
-    """Order by the keys (NULL smallest on every backend) and start after the marker."""
-    columns = []
-    for key in sort_keys:
-        column = getattr(model, key, None)
-        if not isinstance(column, InstrumentedAttribute):
-            raise exception.InvalidInput(reason="Invalid sort key")
-        columns.append(column)
-    for column, direction in zip(columns, sort_dirs, strict=True):
-        rank = _rank(column)
-        stmt = stmt.order_by(
-            *((rank.asc(), column.asc()) if direction == "asc" else (rank.desc(), column.desc()))
-        )
-    if marker_row is not None:
-        alternatives = []
-        for index, (column, direction) in enumerate(zip(columns, sort_dirs, strict=True)):
-            before = [_equals(columns[i], getattr(marker_row, sort_keys[i])) for i in range(index)]
-            alternatives.append(
-                sa.and_(*before, _after(column, getattr(marker_row, sort_keys[index]), direction))
-            )
-        stmt = stmt.where(sa.or_(*alternatives))
-    if offset:
-        stmt = stmt.offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return stmt
-
-
-def _equals(column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
-    return column.is_(None) if value is None else column == value
-
-
-def _after(column: sa.ColumnElement, value: Any, direction: str) -> sa.ColumnElement:
-    if direction == "asc":
-        return column.is_not(None) if value is None else column > value
-    if value is None:
-        return sa.false()
-    return sa.or_(column < value, column.is_(None))
+    """Keyset pagination (``common.db.query.paginate``) with Cinder's 400 for a bad key."""
+    return query.paginate(
+        stmt,
+        model,
+        sort_keys,
+        sort_dirs,
+        marker_row,
+        limit,
+        offset,
+        invalid_key=exception.InvalidInput,
+    )
 
 
 def key_values(session: Session, model: Any, fk: str, ids: Sequence[str]) -> dict[str, dict]:

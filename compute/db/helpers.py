@@ -11,9 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from common import exception as common_exc
+from common.db import query
 from common.db.engine import EngineFacade
 from compute import exception
 
@@ -62,10 +62,6 @@ def process_sort_params(
     return keys, dirs
 
 
-def _null_rank(column: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.case((column.is_(None), 0), else_=1)
-
-
 def paginate(
     stmt: sa.Select,
     model: type,
@@ -74,45 +70,7 @@ def paginate(
     marker_row: Any = None,
     limit: int | None = None,
 ) -> sa.Select:
-    """Order ``stmt`` by the keys and start after ``marker_row``.
-
-    NULL sorts as the smallest value on every backend (PostgreSQL alone would put it
-    last), so that the same request pages the same way on MariaDB, PostgreSQL and SQLite.
-    The rows after the marker are those greater (or smaller, descending) on the first key,
-    or equal on it and after on the next, and so on.
-    """
-    columns = []
-    for key in sort_keys:
-        column = getattr(model, key, None)
-        if not isinstance(column, InstrumentedAttribute):
-            raise exception.InvalidSortKey()
-        columns.append(column)
-    for column, direction in zip(columns, sort_dirs, strict=True):
-        rank, col = _null_rank(column), column
-        stmt = stmt.order_by(
-            *((rank.asc(), col.asc()) if direction == "asc" else (rank.desc(), col.desc()))
-        )
-    if marker_row is not None:
-        alternatives = []
-        for index, (column, direction) in enumerate(zip(columns, sort_dirs, strict=True)):
-            equal_before = [
-                _equals(columns[i], getattr(marker_row, sort_keys[i])) for i in range(index)
-            ]
-            after = _after(column, getattr(marker_row, sort_keys[index]), direction)
-            alternatives.append(sa.and_(*equal_before, after))
-        stmt = stmt.where(sa.or_(*alternatives))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return stmt
-
-
-def _equals(column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
-    return column.is_(None) if value is None else column == value
-
-
-def _after(column: sa.ColumnElement, value: Any, direction: str) -> sa.ColumnElement:
-    if direction == "asc":
-        return column.is_not(None) if value is None else column > value
-    if value is None:
-        return sa.false()
-    return sa.or_(column < value, column.is_(None))
+    """Keyset pagination (``common.db.query.paginate``) with Nova's 400 for a bad key."""
+    return query.paginate(
+        stmt, model, sort_keys, sort_dirs, marker_row, limit, invalid_key=exception.InvalidSortKey
+    )
