@@ -40,6 +40,8 @@ class ResourceTracker:
         self.driver = driver
         self._lock = threading.RLock()
         self._claims: dict[tuple[str, str], dict[str, int]] = {}  # (node, uuid) -> usage
+        # Claims of builds (not resizes): each is one more guest in running_vms.
+        self._build_claims: set[tuple[str, str]] = set()
         self.compute_nodes: dict[str, Any] = {}
 
     # -- claims ----------------------------------------------------------------------
@@ -66,7 +68,9 @@ class ResourceTracker:
             node = self._node(ctxt, nodename)
             self._check_fits(node, usage, limits or {})
             self._claims[key] = usage
-            self._add_usage(node, usage, +1)
+            if flavor is None:
+                self._build_claims.add(key)
+            self._add_usage(node, usage, +1, vms=int(flavor is None))
         try:
             yield
         except BaseException:
@@ -76,14 +80,17 @@ class ResourceTracker:
     def abort_claim(self, ctxt: Any, instance_uuid: str, nodename: str) -> None:
         with self._lock:
             usage = self._claims.pop((nodename, instance_uuid), None)
+            vms = int((nodename, instance_uuid) in self._build_claims)
+            self._build_claims.discard((nodename, instance_uuid))
             node = self.compute_nodes.get(nodename)
             if usage is not None and node is not None:
-                self._add_usage(node, usage, -1)
+                self._add_usage(node, usage, -1, vms=vms)
 
     @staticmethod
-    def _add_usage(node: Any, usage: dict[str, int], sign: int) -> None:
+    def _add_usage(node: Any, usage: dict[str, int], sign: int, vms: int = 0) -> None:
         """A claim between two audits: adjust the node's figures and save them, without
         recounting every instance of the host (that is the audit's job)."""
+        node.running_vms = max(0, (node.running_vms or 0) + sign * vms)
         node.vcpus_used = node.vcpus_used + sign * usage["vcpus"]
         node.memory_mb_used = node.memory_mb_used + sign * usage["memory_mb"]
         node.local_gb_used = node.local_gb_used + sign * usage["local_gb"]
@@ -203,6 +210,7 @@ class ResourceTracker:
                 continue
             if uuid in counted and not self._is_resize_claim(instances, uuid):
                 del self._claims[(claim_node, uuid)]
+                self._build_claims.discard((claim_node, uuid))
                 continue
             for key, value in usage.items():
                 used[key] += value
