@@ -282,7 +282,13 @@ def running_cloud(
 ) -> Iterator[Cloud]:
     """A started ``Cloud`` on a database and a RabbitMQ vhost of its own (both removed
     afterwards): for module-scoped fixtures, which cannot use the function-scoped
-    ``fresh_database`` and ``rabbit_vhost_url``."""
+    ``fresh_database`` and ``rabbit_vhost_url``.
+
+    Services count as down after 60 s without a heartbeat (unless ``controller_conf``
+    says otherwise), so a broker restart by a test running next to this one does not
+    make the scheduler refuse every host.
+    """
+    controller_conf = _merge({"DEFAULT": {"service_down_time": 60}}, controller_conf)
     name = f"novella_test_{uuid.uuid4().hex[:12]}"
     db_url = _create_database(db_kind, name, tmp_path)
     vhost = f"novella-test-{uuid.uuid4().hex[:10]}"

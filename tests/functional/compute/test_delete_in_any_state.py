@@ -21,7 +21,8 @@ def cloud(tmp_path_factory):
     with running_cloud(
         tmp_path_factory.mktemp("delete"),
         "mysql",
-        controller_conf={"scheduler": {"max_attempts": 1}},
+        # A compute host stopped by a test is seen down within 10 s.
+        controller_conf={"scheduler": {"max_attempts": 1}, "DEFAULT": {"service_down_time": 10}},
         # A guest whose server was deleted while its host was down is reaped soon.
         compute_conf={
             "DEFAULT": {"running_deleted_instance_poll_interval": 2},

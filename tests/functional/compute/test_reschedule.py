@@ -18,7 +18,7 @@ def cloud(tmp_path_factory):
     with running_cloud(
         tmp_path_factory.mktemp("reschedule"),
         "mysql",
-        controller_conf={"scheduler": {"max_attempts": 2}, "DEFAULT": {"service_down_time": 60}},
+        controller_conf={"scheduler": {"max_attempts": 2}},
         compute_conf={"fake_driver": {"fail_spawn_image_ids": BROKEN_IMAGE_ID}},
         host_conf={"compute1": {"fake_driver": {"fail_spawn_on_hosts": "compute1"}}},
     ) as cloud:
