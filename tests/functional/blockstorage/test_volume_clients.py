@@ -42,7 +42,9 @@ def cloud(tmp_path_factory) -> Iterator[CinderCloud]:
 
 def test_cinder_create_extend_snapshot_clone_delete(cloud):
     created = cloud.cinder_json("create", "--name", "data", "1")
-    assert created["status"] == "creating"
+    # cinderclient shows the volume as it reads it back right after the POST: on a quiet
+    # machine the file driver has already made it.
+    assert created["status"] in ("creating", "available")
     volume_id = created["id"]
     shown = cloud.wait_volume(volume_id, "available")
     assert (shown["size"], shown["volume_type"], shown["bootable"]) == ("1", "__DEFAULT__", "false")
